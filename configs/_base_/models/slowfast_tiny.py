@@ -1,0 +1,39 @@
+# A tiny SlowFast (ResNet-18 pathways, 8 base channels, alpha=beta=4) FastRCNN for CPU tests and
+# the synthetic benchmark. A leaf inheriting an AVA-style detection config and this file applies it
+# with `model = {{_base_.tiny_stad_model}}` (merged over the full-size model).
+tiny_slowfast = dict(
+    _delete_=True,
+    type='mmaction.ResNet3dSlowFast',
+    pretrained=None,
+    resample_rate=4,
+    speed_ratio=4,
+    channel_ratio=4,
+    slow_pathway=dict(
+        type='resnet3d',
+        depth=18,
+        pretrained=None,
+        lateral=True,
+        base_channels=8,
+        conv1_kernel=(1, 7, 7),
+        dilations=(1, 1, 1, 1),
+        conv1_stride_t=1,
+        pool1_stride_t=1,
+        inflate=(0, 0, 1, 1),
+        spatial_strides=(1, 2, 2, 1)),
+    fast_pathway=dict(
+        type='resnet3d',
+        depth=18,
+        pretrained=None,
+        lateral=False,
+        base_channels=2,
+        conv1_kernel=(5, 7, 7),
+        conv1_stride_t=1,
+        pool1_stride_t=1,
+        spatial_strides=(1, 2, 2, 1)))
+tiny_stad_model = dict(
+    init_cfg=None,
+    backbone=tiny_slowfast,
+    roi_head=dict(
+        bbox_roi_extractor=dict(output_size=4),
+        # slow 8*8 + fast 2*8 output channels (BasicBlock, expansion 1)
+        bbox_head=dict(in_channels=80, dropout_ratio=0.0)))

@@ -1,0 +1,11 @@
+# Baseline STAD on AVA v2.1: mmaction2's SlowFast R50 + AVARoIHead (FastRCNN), unchanged, with this
+# project's dataset (safe proposal loading, validated annotations) and atomic checkpoints.
+_base_ = [
+    'mmaction::detection/slowfast/slowfast_kinetics400-pretrained-r50_8xb16-4x16x1-20e_ava21-rgb.py',
+    '../_base_/plugins.py',
+]
+
+default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))
+train_dataloader = dict(dataset=dict(type='STADDataset'))
+val_dataloader = dict(dataset=dict(type='STADDataset'))
+test_dataloader = dict(dataset=dict(type='STADDataset'))

@@ -1,0 +1,45 @@
+"""Shared pytest fixtures: paths to the repository and to ``../shared/data``."""
+
+from __future__ import annotations
+
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SHARED_DATA = osp.normpath(osp.join(REPO, '..', 'shared', 'data'))
+
+needs_shared = pytest.mark.skipif(
+    not osp.isdir(osp.join(SHARED_DATA, 'fixtures')),
+    reason=f'shared test data not found at {SHARED_DATA} (CI places ../shared beside the clone)')
+
+
+@pytest.fixture(scope='session')
+def shared_data() -> str:
+    """Path of ``../shared/data``; tests using it are marked ``needs_shared``."""
+    return SHARED_DATA
+
+
+@pytest.fixture(scope='session')
+def fixtures_dir() -> str:
+    """``data/fixtures`` laid out from the shared fixtures (built once per session)."""
+    if not osp.isdir(osp.join(SHARED_DATA, 'fixtures')):
+        pytest.skip(f'shared test data not found at {SHARED_DATA}')
+    from mmaction_plugins.datasets.prepare_fixtures import prepare_fixtures
+
+    return prepare_fixtures(SHARED_DATA, osp.join(REPO, 'data', 'fixtures'))
+
+
+def run_tool(args: list[str], timeout: int = 900, env: dict | None = None
+             ) -> subprocess.CompletedProcess:
+    """Run ``python <args>`` from the repository root; fail the test with the output on error."""
+    full_env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
+    proc = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout, env=full_env)
+    if proc.returncode != 0:
+        pytest.fail(f'{args} exited {proc.returncode}\n--- stdout\n{proc.stdout[-6000:]}\n'
+                    f'--- stderr\n{proc.stderr[-6000:]}')
+    return proc
