@@ -13,14 +13,19 @@ Every repair is explicit, idempotent, documented here and covered by ``tests/tes
    calls ``torch.load`` without the argument, mmengine#1655). We allow-list, with
    ``torch.serialization.add_safe_globals``, the few non-tensor types an mmengine checkpoint holds
    (mmengine's ``HistoryBuffer`` in the message hub; numpy arrays, dtypes and scalars in the
-   meta/message hub). Arbitrary code execution on load stays disabled: we never set
-   ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``.
-3. **numpy 2**: not repaired but pinned away (``numpy<2``, requirements/constraints.txt): mmaction2's
-   ``ava_eval`` (``np.NAN``), MultiSports ``videoAP`` and ``frame_extract`` (``np.Inf``) and the
-   ``xtcocotools`` wheel that mmpose imports all break on numpy 2. :func:`check_numpy` turns a
-   numpy 2 environment into one clear error instead of failures deep inside upstream code.
+   meta/message hub). A pickled ``HistoryBuffer`` also refers to its statistics methods as
+   ``getattr(HistoryBuffer, 'mean')``: instead of allowing ``getattr`` we bind the name
+   ``builtins.getattr`` *for weights-only loads only* to :func:`_history_buffer_getattr`, which
+   answers exactly those look-ups and refuses any other. Arbitrary code execution on load stays
+   disabled: we never set ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``.
+3. **numpy 2**: not repaired but pinned away (``numpy<2``, requirements/constraints.txt):
+   mmaction2's ``ava_eval`` (``np.NAN``), MultiSports ``videoAP`` and ``frame_extract``
+   (``np.Inf``) and the ``xtcocotools`` wheel that mmpose imports all break on numpy 2.
+   :func:`check_numpy` turns a numpy 2 environment into one clear error instead of failures deep
+   inside upstream code.
 4. **Silent registration failures**: ``mmaction/models/roi_heads/__init__.py`` registers
-   ``AVARoIHead`` into mmdet's registry inside ``try/except ImportError: pass``.
+   ``AVARoIHead`` (and its bbox head / RoI extractor) into mmdet's registry inside
+   ``try/except ImportError: pass``.
    :func:`check_registrations` raises if the classes our configs rely on are missing.
 """
 
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import importlib.util
 import os.path as osp
+import pickle
 import sys
 import types
 
@@ -62,7 +68,7 @@ def patch_missing_drn() -> bool:
     if _mmaction_ships_drn():
         return False
 
-    class DRN:  # noqa: D401 - a placeholder that explains itself
+    class DRN:
         """Stand-in for mmaction2's temporal-grounding ``DRN``, absent from the 1.2.0 wheel."""
 
         def __init__(self, *args: object, **kwargs: object) -> None:
@@ -107,11 +113,24 @@ def _safe_checkpoint_globals() -> list[object]:
     return objs
 
 
+def _history_buffer_getattr(obj: object, name: str) -> object:
+    """``getattr`` as a weights-only checkpoint may use it: ``HistoryBuffer`` statistics only."""
+    from mmengine.logging import HistoryBuffer
+
+    allowed = set(HistoryBuffer._statistics_methods) | {'min', 'max', 'current', 'mean'}
+    if obj is HistoryBuffer and name in allowed:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'weights-only load: refusing getattr({obj!r}, {name!r}); only HistoryBuffer statistics '
+        'methods may be looked up (mmaction_plugins.compat)')
+
+
 def allow_mmengine_checkpoints() -> None:
     """Allow-list mmengine's checkpoint types for ``torch.load(..., weights_only=True)``."""
     import torch
 
-    torch.serialization.add_safe_globals(_safe_checkpoint_globals())
+    torch.serialization.add_safe_globals(
+        [*_safe_checkpoint_globals(), (_history_buffer_getattr, 'builtins.getattr')])
 
 
 def check_numpy() -> None:
@@ -127,12 +146,13 @@ def check_numpy() -> None:
 def check_registrations() -> None:
     """Raise if upstream registrations our configs need were silently skipped (repair 4)."""
     import mmaction.models  # noqa: F401  (registers mmaction's models and its mmdet RoI heads)
-    from mmdet.registry import MODELS as MMDET_MODELS
     from mmaction.registry import MODELS as MMACTION_MODELS
+    from mmdet.registry import MODELS as MMDET_MODELS
 
-    missing = [f'mmdet.{n}' for n in ('AVARoIHead', 'FastRCNN') if MMDET_MODELS.get(n) is None]
-    missing += [f'mmaction.{n}' for n in ('ResNet3dSlowFast', 'BBoxHeadAVA',
-                                          'SingleRoIExtractor3D')
+    missing = [f'mmdet.{n}' for n in ('FastRCNN', 'AVARoIHead', 'BBoxHeadAVA',
+                                      'SingleRoIExtractor3D')
+               if MMDET_MODELS.get(n) is None]
+    missing += [f'mmaction.{n}' for n in ('ResNet3dSlowFast', 'ActionDataPreprocessor')
                 if MMACTION_MODELS.get(n) is None]
     if missing:
         raise ImportError(

@@ -85,3 +85,22 @@ def test_weights_only_still_refuses_arbitrary_callables():
     f.seek(0)
     with pytest.raises(pickle.UnpicklingError):
         torch.load(f, weights_only=True)
+
+
+def test_weights_only_getattr_is_restricted_to_history_buffer():
+    import operator
+
+    from mmaction_plugins.compat import _history_buffer_getattr
+
+    class Probe:
+        def __reduce__(self):
+            # what a malicious checkpoint would try: getattr(<allowed class>, <anything>)
+            return (getattr, (np.ndarray, 'tofile'))
+
+    f = io.BytesIO()
+    torch.save({'x': Probe()}, f)
+    f.seek(0)
+    with pytest.raises(pickle.UnpicklingError, match='refusing getattr'):
+        torch.load(f, weights_only=True)
+    with pytest.raises(pickle.UnpicklingError):
+        _history_buffer_getattr(operator, 'attrgetter')

@@ -54,7 +54,7 @@ log "torch $(pin torch) / torchvision $(pin torchvision) / numpy $(pin numpy)"
 "${INSTALL[@]}" torch torchvision numpy
 
 log "third-party dependencies"
-"${INSTALL[@]}" addict einops json-tricks matplotlib munkres packaging Pillow pycocotools PyYAML \
+"${INSTALL[@]}" addict einops importlib-metadata json-tricks matplotlib munkres packaging Pillow pycocotools pyparsing PyYAML \
   rich scipy shapely six termcolor terminaltables tqdm xtcocotools yapf opencv-python-headless \
   decord pytest hypothesis ruff mypy
 

@@ -4,7 +4,8 @@ The shared fixtures hold real annotation rows and proposal files but no frames. 
 decodes the real clips in ``../shared/data/videos`` into the frame / video layout the annotation
 rows point to, so the baseline configs train and test on real files through the real code paths:
 
-``python -m mmaction_plugins.datasets.prepare_fixtures [--shared ../shared/data] [--out data/fixtures]``
+``python -m mmaction_plugins.datasets.prepare_fixtures [--shared DIR] [--out DIR]``
+(defaults: ``../shared/data`` and ``data/fixtures``)
 
 Output (``OUT``)::
 

@@ -60,15 +60,17 @@ class STADDataset(AVADataset):
                     continue
                 parts = line.strip().split(',')
                 if len(parts) < 8:
-                    raise ValueError(f'{path}:{lineno}: expected 8 comma-separated fields '
-                                     f'(video,timestamp,x1,y1,x2,y2,label,entity), got {len(parts)}')
+                    raise ValueError(
+                        f'{path}:{lineno}: expected 8 comma-separated fields '
+                        f'(video,timestamp,x1,y1,x2,y2,label,entity), got {len(parts)}')
                 try:
                     int(parts[1])
                     box = [float(v) for v in parts[2:6]]
                     label = int(parts[6])
                     int(parts[7])
                 except ValueError as e:
-                    raise ValueError(f'{path}:{lineno}: malformed row {line.strip()!r} ({e})') from e
+                    raise ValueError(
+                        f'{path}:{lineno}: malformed row {line.strip()!r} ({e})') from e
                 if not all(0.0 <= v <= 1.0 for v in box) or box[2] < box[0] or box[3] < box[1]:
                     raise ValueError(f'{path}:{lineno}: box {box} is not a relative x1,y1,x2,y2')
                 if self.custom_classes is None and not 0 <= label < self.num_classes:

@@ -89,8 +89,9 @@ def build_runner(cfg: Any) -> Any:
 
 def train_main(argv: Sequence[str] | None = None) -> None:
     """``tools/train.py``: train a model from a config."""
-    import mmaction_plugins  # noqa: F401  (compat repairs + registrations first)
     from mmengine.config import Config
+
+    import mmaction_plugins  # noqa: F401  (compat repairs + registrations first)
 
     parser = argparse.ArgumentParser(description='Train a spatio-temporal action detector')
     parser.add_argument('config', help='config file')
@@ -125,10 +126,10 @@ def test_main(argv: Sequence[str] | None = None) -> dict[str, float]:
     Returns:
         dict: metric name -> value, as the config's evaluators report them.
     """
-    import mmaction_plugins  # noqa: F401
     from mmengine.config import Config
     from mmengine.dist import is_main_process
 
+    import mmaction_plugins  # noqa: F401
     from mmaction_plugins.utils.atomic_io import atomic_write_json
 
     parser = argparse.ArgumentParser(description='Test a spatio-temporal action detector')

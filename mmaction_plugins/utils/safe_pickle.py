@@ -9,6 +9,7 @@ and scalars. Anything else (``os.system``, ``torch`` storages, arbitrary classes
 
 from __future__ import annotations
 
+import _compat_pickle
 import io
 import os
 import pickle
@@ -27,6 +28,8 @@ SAFE_PICKLE_GLOBALS: frozenset[tuple[str, str]] = frozenset({
     ('numpy', 'ndarray'), ('numpy', 'dtype'),
     ('numpy.core.multiarray', '_reconstruct'), ('numpy.core.multiarray', 'scalar'),
     ('numpy._core.multiarray', '_reconstruct'), ('numpy._core.multiarray', 'scalar'),
+    # protocol 5 arrays
+    ('numpy.core.numeric', '_frombuffer'), ('numpy._core.numeric', '_frombuffer'),
 })
 
 
@@ -40,6 +43,11 @@ class _RestrictedUnpickler(pickle.Unpickler):
         self._source = source
 
     def find_class(self, module: str, name: str) -> Any:
+        # protocol 0-2 pickles use Python 2 names (__builtin__.set, ...): map them as
+        # pickle's fix_imports does.
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         if (module, name) in SAFE_PICKLE_GLOBALS:
             if module.startswith('numpy._core'):
                 module = module.replace('numpy._core', 'numpy.core', 1)

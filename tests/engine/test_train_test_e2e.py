@@ -45,7 +45,7 @@ def test_ava_train_resume_test(fixtures_dir, tmp_path):
     proc = run_tool(['tools/test.py', AVA_TINY, osp.join(work, 'epoch_2.pth'),
                      '--work-dir', work])
     metrics = _metrics(proc)
-    assert 'mAP/frameAP' in metrics and 0.0 <= metrics['mAP/frameAP'] <= 1.0
+    assert 'mAP/overall' in metrics and 0.0 <= metrics['mAP/overall'] <= 1.0
     with open(osp.join(work, 'test_metrics.json')) as f:
         assert json.load(f) == metrics
 
@@ -56,7 +56,7 @@ def test_multisports_train_test(fixtures_dir, tmp_path):
               '--cfg-options', 'train_cfg.max_epochs=1'])
     proc = run_tool(['tools/test.py', MS_TINY, osp.join(work, 'epoch_1.pth'), '--work-dir', work])
     metrics = _metrics(proc)
-    for key in ('frameAP', 'v_map@0.2', 'v_map@0.5'):
+    for key in ('mAP/frameAP', 'mAP/v_map@0.2', 'mAP/v_map@0.5'):
         assert key in metrics and not math.isnan(metrics[key]), metrics
 
 
@@ -70,4 +70,4 @@ def test_dist_train_two_cpu_ranks(fixtures_dir, tmp_path):
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert 'gloo' in (proc.stdout + proc.stderr)
     proc = run_tool(['tools/test.py', AVA_TINY, osp.join(work, 'epoch_1.pth'), '--work-dir', work])
-    assert 'mAP/frameAP' in _metrics(proc)
+    assert 'mAP/overall' in _metrics(proc)

@@ -10,8 +10,11 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from mmaction_plugins.utils.safe_pickle import (UnsafePickleError, safe_load_pickle,
-                                                safe_loads_pickle)
+from mmaction_plugins.utils.safe_pickle import (
+    UnsafePickleError,
+    safe_load_pickle,
+    safe_loads_pickle,
+)
 from tests.conftest import needs_shared
 
 
