@@ -36,6 +36,7 @@ import os.path as osp
 import pickle
 import sys
 import types
+from typing import Any
 
 __all__ = ['apply', 'check_numpy', 'check_registrations', 'patch_missing_drn',
            'allow_mmengine_checkpoints', 'SAFE_CHECKPOINT_GLOBALS_NAMES']
@@ -100,10 +101,10 @@ SAFE_CHECKPOINT_GLOBALS_NAMES: tuple[tuple[str, str], ...] = (
 )
 
 
-def _safe_checkpoint_globals() -> list[object]:
+def _safe_checkpoint_globals() -> list[Any]:
     import numpy as np
 
-    objs: list[object] = []
+    objs: list[Any] = []
     for module, name in SAFE_CHECKPOINT_GLOBALS_NAMES:
         objs.append(getattr(importlib.import_module(module), name))
     # numpy >= 1.25 pickles dtypes by their concrete class (e.g. numpy.dtypes.Float64DType).

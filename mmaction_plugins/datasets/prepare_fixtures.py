@@ -97,7 +97,7 @@ def _write_video(path: str, frames: list[np.ndarray], n: int, fps: float = 25.0)
     os.makedirs(osp.dirname(path), exist_ok=True)
     h, w = frames[0].shape[:2]
     tmp = path + '.tmp.mp4'
-    writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
+    writer = cv2.VideoWriter(tmp, cv2.VideoWriter.fourcc(*'mp4v'), fps, (w, h))
     if not writer.isOpened():
         raise OSError(f'{path}: OpenCV cannot write mp4v video')
     for j in range(n):

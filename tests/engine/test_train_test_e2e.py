@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import os.path as osp
 import subprocess
 
@@ -60,14 +61,21 @@ def test_multisports_train_test(fixtures_dir, tmp_path):
         assert key in metrics and not math.isnan(metrics[key]), metrics
 
 
-def test_dist_train_two_cpu_ranks(fixtures_dir, tmp_path):
-    work = str(tmp_path / 'dist')
-    proc = subprocess.run(
-        ['bash', 'tools/dist_train.sh', AVA_TINY, '2', '--work-dir', work, '--seed', '0',
-         '--cfg-options', 'train_cfg.max_epochs=1'],
-        cwd=REPO, capture_output=True, text=True, timeout=900,
-        env={**__import__('os').environ, 'PORT': '29517'})
+def _run_dist(args: list[str]) -> subprocess.CompletedProcess:
+    proc = subprocess.run(['bash', *args], cwd=REPO, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, 'PORT': '29517', 'PYTHONUNBUFFERED': '1'})
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    assert 'gloo' in (proc.stdout + proc.stderr)
-    proc = run_tool(['tools/test.py', AVA_TINY, osp.join(work, 'epoch_1.pth'), '--work-dir', work])
-    assert 'mAP/overall' in _metrics(proc)
+    return proc
+
+
+def test_dist_train_and_test_two_cpu_ranks(fixtures_dir, tmp_path):
+    work = str(tmp_path / 'dist')
+    proc = _run_dist(['tools/dist_train.sh', AVA_TINY, '2', '--work-dir', work, '--seed', '0',
+                      '--cfg-options', 'train_cfg.max_epochs=1'])
+    log = proc.stdout + proc.stderr
+    assert 'gloo' in log and 'GPU number: 2' in log, log[-3000:]  # mmengine's name for ranks
+    ckpt = osp.join(work, 'epoch_1.pth')
+    dist_metrics = _metrics(_run_dist(['tools/dist_test.sh', AVA_TINY, ckpt, '2',
+                                       '--work-dir', work]))
+    single_metrics = _metrics(run_tool(['tools/test.py', AVA_TINY, ckpt, '--work-dir', work]))
+    assert dist_metrics.keys() == single_metrics.keys() and 'mAP/overall' in dist_metrics
