@@ -72,7 +72,55 @@ def _stad_batch(cfg, size: int = 64, batch: int = 2) -> dict:
     return pseudo_collate(samples)
 
 
-BATCH_BUILDERS: dict[str, Callable] = {'FastRCNN': _stad_batch}
+def _det_batch(cfg, size: int = 64, batch: int = 2) -> dict:
+    """A collated batch as mmdet's PackDetInputs produces it (one to two boxes per image)."""
+    from mmdet.registry import TRANSFORMS
+    from mmengine.dataset import pseudo_collate
+
+    pack = TRANSFORMS.build(dict(type='PackDetInputs'))
+    rng = np.random.default_rng(0)
+    samples = []
+    for i in range(batch):
+        n = i + 1
+        boxes = np.array([[4 + 20 * j, 8, 24 + 20 * j, 60] for j in range(n)], np.float32)
+        samples.append(pack(dict(
+            img=rng.integers(0, 255, (size, size, 3), dtype=np.uint8), gt_bboxes=boxes,
+            gt_bboxes_labels=np.zeros(n, np.int64), gt_ignore_flags=np.zeros(n, bool),
+            img_shape=(size, size), ori_shape=(size, size), scale_factor=(1.0, 1.0),
+            img_id=i, img_path=f'{i}.jpg')))
+    return pseudo_collate(samples)
+
+
+def _check_det_outputs(outputs: list, batch: dict) -> None:
+    for out in outputs:
+        assert torch.isfinite(out.pred_instances.scores).all()
+        assert out.pred_instances.bboxes.shape[-1] == 4
+
+
+def _check_stad_outputs(outputs: list, batch: dict) -> None:
+    for out, sample in zip(outputs, batch['data_samples']):
+        scores = out.pred_instances.scores
+        assert scores.shape[0] == len(sample.proposals.bboxes)
+        assert torch.isfinite(scores).all()
+
+
+# model type -> (batch builder, test batch size, output check)
+BATCH_BUILDERS: dict[str, tuple[Callable, int, Callable]] = {
+    'FastRCNN': (_stad_batch, 1, _check_stad_outputs),  # AVARoIHead tests one clip at a time
+    'FasterRCNN': (_det_batch, 2, _check_det_outputs),
+    'CascadeRCNN': (_det_batch, 2, _check_det_outputs),
+}
+
+
+def _registry(scope: str):
+    """The MODELS registry of the config's default scope."""
+    if scope == 'mmdet':
+        from mmdet.registry import MODELS
+    elif scope == 'mmpose':
+        from mmpose.registry import MODELS
+    else:
+        from mmaction.registry import MODELS
+    return MODELS
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, CONFIG_DIR))
@@ -85,16 +133,16 @@ def test_config_builds_and_steps(path):
     cfg = Config.fromfile(path)
     assert cfg.custom_imports == dict(imports=['mmaction_plugins'], allow_failed_imports=False)
     import_modules_from_strings(**cfg.custom_imports)
-    init_default_scope(cfg.get('default_scope', 'mmaction'))
+    scope = cfg.get('default_scope', 'mmaction')
+    init_default_scope(scope)
     _disable_pretrained(cfg.model)
     model_type = cfg.model['type']
     assert model_type in BATCH_BUILDERS, f'no batch builder for model type {model_type}: add one'
-
-    from mmaction.registry import MODELS
+    make_batch, test_batch_size, check_outputs = BATCH_BUILDERS[model_type]
 
     torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    batch = BATCH_BUILDERS[model_type](cfg)
+    model = _registry(scope).build(cfg.model)
+    batch = make_batch(cfg)
 
     model.train()
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
@@ -104,11 +152,8 @@ def test_config_builds_and_steps(path):
         assert torch.isfinite(value).all(), f'{name} is not finite: {value}'
 
     model.eval()
-    test_batch = BATCH_BUILDERS[model_type](cfg, batch=1)  # AVARoIHead tests one clip at a time
+    test_batch = make_batch(cfg, batch=test_batch_size)
     with torch.no_grad():
         outputs = model.test_step(test_batch)
     assert len(outputs) == len(test_batch['inputs'])
-    for out, sample in zip(outputs, test_batch['data_samples']):
-        scores = out.pred_instances.scores
-        assert scores.shape[0] == len(sample.proposals.bboxes)
-        assert torch.isfinite(scores).all()
+    check_outputs(outputs, test_batch)

@@ -12,15 +12,18 @@ row is ``x1, y1, x2, y2[, score]`` in coordinates relative to the frame (0..1).
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import pickle
 from collections.abc import Mapping
 
 import numpy as np
 
+from mmaction_plugins.utils.atomic_io import atomic_write_bytes, atomic_write_json
 from mmaction_plugins.utils.safe_pickle import safe_load_pickle
 
-__all__ = ['load_proposals', 'validate_proposals']
+__all__ = ['load_proposals', 'save_proposals', 'validate_proposals']
 
 Proposals = dict[str, np.ndarray]
 
@@ -95,3 +98,36 @@ def load_proposals(path: str | os.PathLike[str]) -> Proposals:
     else:
         raise ValueError(f'{path}: unknown proposal format {ext!r} (use .pkl, .json or .npz)')
     return validate_proposals(raw, path)
+
+
+def save_proposals(props: Mapping[str, np.ndarray], path: str | os.PathLike[str]) -> None:
+    """Write proposals atomically in the layout chosen by the extension (see module docstring).
+
+    Args:
+        props: ``img_key -> (N, 4|5)`` boxes relative to the frame; validated before writing.
+        path: ``.json``, ``.npz`` or ``.pkl`` (the legacy layout mmaction2's ``AVADataset`` reads:
+            a plain dict of float64 arrays, keys sorted, keys without boxes left out).
+    """
+    path = os.fspath(path)
+    clean = validate_proposals(dict(props), f'<proposals for {path}>')
+    keys = sorted(clean)
+    ext = os.path.splitext(path)[1].lower()
+    if ext == '.json':
+        atomic_write_json(path, {k: np.round(clean[k], 6).tolist() for k in keys}, indent=0)
+    elif ext == '.npz':
+        cols = {clean[k].shape[1] for k in keys} or {5}
+        if len(cols) != 1:
+            raise ValueError(f'{path}: npz needs the same column count for every key, got {cols}')
+        buf = io.BytesIO()
+        np.savez(buf, keys=np.array(keys, dtype=str),
+                 counts=np.array([len(clean[k]) for k in keys], dtype=np.int64),
+                 boxes=(np.concatenate([clean[k] for k in keys]) if keys
+                        else np.zeros((0, cols.pop()))))
+        atomic_write_bytes(path, buf.getvalue())
+    elif ext in ('.pkl', '.pickle'):
+        # mmaction2's AVADataset fails on a key with no box (max of an empty array); the legacy
+        # convention is to leave such keyframes out (it then proposes the whole frame).
+        atomic_write_bytes(path, pickle.dumps({k: clean[k] for k in keys if len(clean[k])},
+                                              protocol=4))
+    else:
+        raise ValueError(f'{path}: unknown proposal format {ext!r} (use .pkl, .json or .npz)')

@@ -22,7 +22,7 @@ class STADDataset(AVADataset):
 
     * **proposals** are loaded by :func:`~mmaction_plugins.datasets.proposals.load_proposals`:
       legacy ``.pkl`` through a restricted unpickler (never ``pickle.load``), or ``.json`` /
-      ``.npz``; each key's boxes are validated.
+      ``.npz``; each key's boxes are validated; keys with no box count as absent.
     * **annotation rows** are checked before parsing: a malformed row raises ``ValueError`` naming
       the file and line; labels outside ``0..num_classes-1`` raise; labels absent from
       ``label_file`` are counted and logged (they are kept for training, as upstream does, and the
@@ -38,7 +38,11 @@ class STADDataset(AVADataset):
         # Let the parent build everything except the (unsafe, pickle.load) proposal loading.
         super().__init__(*args, proposal_file=None, **kwargs)
         self.proposal_file = proposal_file
-        self.proposals = load_proposals(proposal_file) if proposal_file else None
+        self.proposals = None
+        if proposal_file:
+            # A keyframe with no box is treated as absent, as in the legacy files (mmaction2 then
+            # proposes the whole frame); upstream would fail on the empty array.
+            self.proposals = {k: v for k, v in load_proposals(proposal_file).items() if len(v)}
 
     def _label_whitelist(self) -> set[int] | None:
         if not self.label_file:

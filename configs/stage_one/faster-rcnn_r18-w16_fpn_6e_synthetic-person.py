@@ -1,0 +1,73 @@
+# Tiny CPU variant of the person detector (same Faster R-CNN FPN chain): a 16-wide ResNet-18,
+# 32-channel FPN, anchors from 16 px, native 192x144 frames of the synthetic benchmark's COCO
+# export (`python -m mmaction_plugins.datasets.synthetic --preset small --seed 0
+# --out data/synthetic/small`).
+_base_ = ['./faster-rcnn_x101-64x4d_fpn_1x_person.py']
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='ResNet',
+        depth=18,
+        base_channels=16,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        frozen_stages=-1,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        style='pytorch',
+        init_cfg=None),
+    neck=dict(in_channels=[16, 32, 64, 128], out_channels=32),
+    rpn_head=dict(
+        in_channels=32,
+        feat_channels=32,
+        anchor_generator=dict(scales=[4])),
+    roi_head=dict(
+        bbox_roi_extractor=dict(out_channels=32),
+        bbox_head=dict(in_channels=32, fc_out_channels=128)))
+
+data_root = 'data/synthetic/small/'
+img_scale = (192, 144)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='PackDetInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+]
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        data_root=data_root,
+        ann_file='coco/person_keypoints_train.json',
+        data_prefix=dict(img='ava/rawframes/'),
+        filter_cfg=dict(filter_empty_gt=True, min_size=4),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        data_root=data_root,
+        ann_file='coco/person_keypoints_val.json',
+        data_prefix=dict(img='ava/rawframes/'),
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'coco/person_keypoints_val.json')
+test_evaluator = val_evaluator
+
+train_cfg = dict(max_epochs=6, val_interval=6)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=100),
+    dict(type='MultiStepLR', begin=0, end=6, by_epoch=True, milestones=[5], gamma=0.1),
+]
+optim_wrapper = dict(optimizer=dict(lr=0.04))
+default_hooks = dict(logger=dict(interval=20))
+env_cfg = dict(dist_cfg=dict(backend='gloo'))
