@@ -91,6 +91,34 @@ def _det_batch(cfg, size: int = 64, batch: int = 2) -> dict:
     return pseudo_collate(samples)
 
 
+def _pose_batch(cfg, size: int = 64, batch: int = 2) -> dict:
+    """A collated batch from the config's own top-down transforms on a random image."""
+    from mmengine.dataset import Compose, pseudo_collate
+    from mmpose.registry import TRANSFORMS
+
+    keep = ('GetBBoxCenterScale', 'TopdownAffine', 'GenerateTarget', 'PackPoseInputs')
+    steps = [s for s in cfg.train_dataloader.dataset.pipeline if s['type'] in keep]
+    pipeline = Compose([TRANSFORMS.build(s) for s in steps])
+    rng = np.random.default_rng(0)
+    samples = []
+    for i in range(batch):
+        kpts = np.stack([rng.uniform(10, 30, 17), rng.uniform(5, 60, 17)], -1)[None]
+        samples.append(pipeline(dict(
+            img=rng.integers(0, 255, (size, size, 3), dtype=np.uint8),
+            img_shape=(size, size), ori_shape=(size, size), id=i, img_id=i,
+            img_path=f'{i}.jpg', bbox=np.array([[8.0, 4.0, 32.0, 62.0]], np.float32),
+            bbox_score=np.ones(1, np.float32), keypoints=kpts.astype(np.float32),
+            keypoints_visible=np.ones((1, 17), np.float32), category_id=1,
+            flip_indices=list(range(17)), dataset_name='coco')))
+    return pseudo_collate(samples)
+
+
+def _check_pose_outputs(outputs: list, batch: dict) -> None:
+    for out in outputs:
+        assert out.pred_instances.keypoints.shape[-2:] == (17, 2)
+        assert np.isfinite(out.pred_instances.keypoint_scores).all()
+
+
 def _check_det_outputs(outputs: list, batch: dict) -> None:
     for out in outputs:
         assert torch.isfinite(out.pred_instances.scores).all()
@@ -109,6 +137,7 @@ BATCH_BUILDERS: dict[str, tuple[Callable, int, Callable]] = {
     'FastRCNN': (_stad_batch, 1, _check_stad_outputs),  # AVARoIHead tests one clip at a time
     'FasterRCNN': (_det_batch, 2, _check_det_outputs),
     'CascadeRCNN': (_det_batch, 2, _check_det_outputs),
+    'TopdownPoseEstimator': (_pose_batch, 2, _check_pose_outputs),
 }
 
 
