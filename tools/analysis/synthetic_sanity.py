@@ -14,9 +14,10 @@ extra AVA-format classes ``part:state``.
 
 Usage::
 
-    python tools/analysis/synthetic_sanity.py DATA_DIR [--json OUT.json] [--markdown OUT.md]
+    python tools/analysis/synthetic_sanity.py DATA_DIR [DATA_DIR ...] [--json J] [--markdown M]
 
-``DATA_DIR`` is the output of ``python -m mmaction_plugins.datasets.synthetic``.
+``DATA_DIR`` is an output of ``python -m mmaction_plugins.datasets.synthetic``; with several
+(e.g. one per seed) the tables give mean ± std over them.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import numpy as np
 
 from mmaction_plugins.datasets.synthetic.classes import CLASSES, GROUPS, PART_STATES, TPS_PARTS
 from mmaction_plugins.evaluation import evaluate_ava
+from mmaction_plugins.utils.atomic_io import atomic_write_json, atomic_write_text
 
 FPS, TS_START = 30, 900
 THUMB, GRAD = 16, 32
@@ -195,37 +197,51 @@ def sanity(data: str) -> dict:
             'num_boxes': {'train': len(tr_keys), 'val': len(va_keys)}}
 
 
-def markdown(result: dict) -> str:
-    """The sanity table (and per-class APs) as Markdown."""
-    def f(v: float | None) -> str:
-        return '—' if v is None else f'{v:.3f}'
+def _stat(values: list[float | None]) -> str:
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return '—'
+    if len(vals) == 1:
+        return f'{vals[0]:.3f}'
+    return f'{np.mean(vals):.3f} ± {np.std(vals):.3f}'
 
-    lines = ['| group | (a) box-crop oracle frame-mAP | (b) chance frame-mAP |',
+
+def markdown(results: list[dict]) -> str:
+    """The sanity table and per-class APs as Markdown: mean ± std over ``results`` (datasets)."""
+    n = len(results)
+    spread = f' (mean ± std over {n} datasets)' if n > 1 else ''
+    lines = [f'| group | (a) box-crop oracle frame-mAP{spread} | (b) chance frame-mAP{spread} |',
              '|---|---|---|']
-    lines += [f'| {r["group"]} | {f(r["oracle"])} | {f(r["chance"])} |' for r in result['table']]
+    for g, row in enumerate(results[0]['table']):
+        lines.append(f'| {row["group"]} | {_stat([r["table"][g]["oracle"] for r in results])} | '
+                     f'{_stat([r["table"][g]["chance"] for r in results])} |')
     lines += ['', '| class | group | oracle AP | chance AP |', '|---|---|---|---|']
-    acts = result['per_class']['actions']
-    lines += [f'| {c.name} | {c.group} | {f(acts["oracle"][c.name])} | '
-              f'{f(acts["chance"][c.name])} |' for c in CLASSES]
+    for c in CLASSES:
+        cells = [_stat([r['per_class']['actions'][kind][c.name] for r in results])
+                 for kind in ('oracle', 'chance')]
+        lines.append(f'| {c.name} | {c.group} | {cells[0]} | {cells[1]} |')
+    boxes = ', '.join(f'{r["num_boxes"]["train"]} / {r["num_boxes"]["val"]}' for r in results)
+    lines += ['', f'Person-keyframes (train / val): {boxes}.']
     return '\n'.join(lines) + '\n'
 
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('data', help='output folder of mmaction_plugins.datasets.synthetic')
-    parser.add_argument('--json', help='also write the full result as JSON here')
+    parser.add_argument('data', nargs='+',
+                        help='output folder(s) of mmaction_plugins.datasets.synthetic (e.g. one '
+                             'per seed: the tables then give mean ± std)')
+    parser.add_argument('--json', help='also write the full results as JSON here')
     parser.add_argument('--markdown', help='also write the Markdown tables here')
     args = parser.parse_args(argv)
-    result = sanity(args.data)
-    text = markdown(result)
+    results = [sanity(d) for d in args.data]
+    text = markdown(results)
     print(text, end='')
     if args.json:
-        with open(args.json, 'w', encoding='utf-8') as f:
-            json.dump(result, f, indent=2, sort_keys=True)
+        atomic_write_json(args.json, {osp.basename(osp.normpath(d)): r
+                                      for d, r in zip(args.data, results)})
     if args.markdown:
-        with open(args.markdown, 'w', encoding='utf-8') as f:
-            f.write(text)
+        atomic_write_text(args.markdown, text)
 
 
 if __name__ == '__main__':
