@@ -113,7 +113,7 @@ def save_proposals(props: Mapping[str, np.ndarray], path: str | os.PathLike[str]
     keys = sorted(clean)
     ext = os.path.splitext(path)[1].lower()
     if ext == '.json':
-        atomic_write_json(path, {k: np.round(clean[k], 6).tolist() for k in keys}, indent=0)
+        atomic_write_json(path, {k: np.round(clean[k], 6).tolist() for k in keys}, indent=None)
     elif ext == '.npz':
         cols = {clean[k].shape[1] for k in keys} or {5}
         if len(cols) != 1:

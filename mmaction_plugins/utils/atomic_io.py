@@ -38,6 +38,6 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = '
     atomic_write_bytes(path, text.encode(encoding))
 
 
-def atomic_write_json(path: str | os.PathLike[str], obj: Any, indent: int = 2) -> None:
+def atomic_write_json(path: str | os.PathLike[str], obj: Any, indent: int | None = 2) -> None:
     """Dump ``obj`` as JSON (keys sorted, so output is deterministic) to ``path`` atomically."""
     atomic_write_text(path, json.dumps(obj, indent=indent, sort_keys=True) + '\n')

@@ -23,6 +23,7 @@ import os.path as osp
 
 import numpy as np
 
+from mmaction_plugins.datasets.proposals import save_proposals
 from mmaction_plugins.datasets.synthetic.classes import label_map_pbtxt, label_map_text
 from mmaction_plugins.datasets.synthetic.exporters.common import (
     VideoRecord,
@@ -30,8 +31,6 @@ from mmaction_plugins.datasets.synthetic.exporters.common import (
     jitter_box,
     keyframes,
     rel_box,
-    write_json_compact,
-    write_pickle,
 )
 from mmaction_plugins.datasets.synthetic.presets import Knobs
 from mmaction_plugins.utils.atomic_io import atomic_write_text
@@ -89,10 +88,9 @@ class AVAExporter:
             paths.append(osp.join(ann_dir, f'ava_{split}_excluded_timestamps.csv'))
             atomic_write_text(paths[-1], csv_text(sorted(self.excluded[split])))
             props = dict(sorted(self.proposals[split].items()))
-            paths.append(osp.join(ann_dir, f'ava_dense_proposals_{split}.pkl'))
-            write_pickle(paths[-1], props)
-            paths.append(osp.join(ann_dir, f'ava_dense_proposals_{split}.json'))
-            write_json_compact(paths[-1], {k: v.tolist() for k, v in props.items()})
+            for ext in ('pkl', 'json'):  # legacy layout mmaction2 reads, and our safe one
+                paths.append(osp.join(ann_dir, f'ava_dense_proposals_{split}.{ext}'))
+                save_proposals(props, paths[-1])
         paths.append(osp.join(ann_dir, 'ava_action_list.pbtxt'))
         atomic_write_text(paths[-1], label_map_pbtxt())
         paths.append(osp.join(ann_dir, 'ava_label_map.txt'))

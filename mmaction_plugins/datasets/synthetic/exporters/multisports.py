@@ -24,13 +24,13 @@ import os.path as osp
 
 import numpy as np
 
+from mmaction_plugins.datasets.proposals import save_proposals
 from mmaction_plugins.datasets.synthetic.classes import CLASSES
 from mmaction_plugins.datasets.synthetic.exporters.common import (
     VideoRecord,
     csv_text,
     jitter_box,
     rel_box,
-    write_json_compact,
     write_pickle,
 )
 from mmaction_plugins.datasets.synthetic.labels import true_runs
@@ -104,10 +104,9 @@ class MultiSportsExporter:
             paths.append(osp.join(ann_dir, f'multisports_{split}.csv'))
             atomic_write_text(paths[-1], csv_text(rows))
             props = dict(sorted(self.proposals[split].items()))
-            paths.append(osp.join(ann_dir, f'multisports_proposals_{split}.pkl'))
-            write_pickle(paths[-1], props)
-            paths.append(osp.join(ann_dir, f'multisports_proposals_{split}.json'))
-            write_json_compact(paths[-1], {k: v.tolist() for k, v in props.items()})
+            for ext in ('pkl', 'json'):  # legacy layout mmaction2 reads, and our safe one
+                paths.append(osp.join(ann_dir, f'multisports_proposals_{split}.{ext}'))
+                save_proposals(props, paths[-1])
         gt = {
             'labels': [c.name for c in CLASSES],
             'gttubes': {k: dict(sorted(v.items())) for k, v in sorted(self.gttubes.items())},
