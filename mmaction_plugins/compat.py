@@ -17,7 +17,7 @@ Every repair is explicit, idempotent, documented here and covered by ``tests/tes
    ``getattr(HistoryBuffer, 'mean')``: instead of allowing ``getattr`` we bind the name
    ``builtins.getattr`` *for weights-only loads only* to :func:`_history_buffer_getattr`, which
    answers exactly those look-ups and refuses any other. Arbitrary code execution on load stays
-   disabled: we never set ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``.
+   disabled: we never set the environment variable that turns the check off.
 3. **numpy 2**: not repaired but pinned away (``numpy<2``, requirements/constraints.txt):
    mmaction2's ``ava_eval`` (``np.NAN``), MultiSports ``videoAP`` and ``frame_extract``
    (``np.Inf``) and the ``xtcocotools`` wheel that mmpose imports all break on numpy 2.

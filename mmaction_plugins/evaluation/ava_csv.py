@@ -73,17 +73,22 @@ class AVACsv:
         return int(self.video_ids.shape[0])
 
 
+def _first_bad(col: list[str], parse: type, path: str, lines: np.ndarray, what: str,
+               kind: str) -> ValueError:
+    """The error naming the first value of ``col`` that ``parse`` rejects (file and line)."""
+    for i, s in enumerate(col):
+        try:
+            parse(s)
+        except ValueError:
+            return ValueError(f'{path}:{lines[i]}: {what} is not {kind}: {s!r}')
+    return ValueError(f'{path}: {what}: unparsable column')
+
+
 def _to_float(col: list[str], path: str, lines: np.ndarray, what: str) -> np.ndarray:
     try:
         out = np.array(col, dtype=np.float64)
     except ValueError:
-        for i, s in enumerate(col):
-            try:
-                float(s)
-            except ValueError:
-                raise ValueError(
-                    f'{path}:{lines[i]}: {what} is not a number: {s!r}') from None
-        raise
+        raise _first_bad(col, float, path, lines, what, 'a number') from None
     bad = ~np.isfinite(out)
     if bad.any():
         i = int(np.argmax(bad))
@@ -95,13 +100,7 @@ def _to_int(col: list[str], path: str, lines: np.ndarray, what: str) -> np.ndarr
     try:
         return np.array([int(s) for s in col], dtype=np.int64)
     except ValueError:
-        for i, s in enumerate(col):
-            try:
-                int(s)
-            except ValueError:
-                raise ValueError(
-                    f'{path}:{lines[i]}: {what} is not an integer: {s!r}') from None
-        raise
+        raise _first_bad(col, int, path, lines, what, 'an integer') from None
 
 
 def _read_rows(path: str) -> tuple[list[list[str]], np.ndarray, int]:
