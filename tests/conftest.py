@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import os.path as osp
 import subprocess
@@ -43,3 +44,25 @@ def run_tool(args: list[str], timeout: int = 900, env: dict | None = None
         pytest.fail(f'{args} exited {proc.returncode}\n--- stdout\n{proc.stdout[-6000:]}\n'
                     f'--- stderr\n{proc.stderr[-6000:]}')
     return proc
+
+
+@contextlib.contextmanager
+def isolated_default_scope():
+    """Undo the mmengine default scopes created inside the block (``init_default_scope``,
+    ``init_detector``...): global state that otherwise leaks, e.g. a test that sets ``mmdet``
+    makes a later test's ``mmaction`` registry look-ups fail."""
+    from mmengine.registry import DefaultScope
+
+    before = set(DefaultScope._instance_dict)
+    try:
+        yield
+    finally:
+        for name in [n for n in DefaultScope._instance_dict if n not in before]:
+            DefaultScope._instance_dict.pop(name)
+
+
+@pytest.fixture(autouse=True)
+def _isolate_default_scope():
+    """Every test runs inside :func:`isolated_default_scope`."""
+    with isolated_default_scope():
+        yield

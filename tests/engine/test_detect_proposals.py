@@ -12,7 +12,7 @@ import torch
 import mmaction_plugins  # noqa: F401
 from mmaction_plugins.datasets.proposals import load_proposals, save_proposals
 from mmaction_plugins.engine.detect_proposals import ava_keyframes, detect_proposals, video_frames
-from tests.conftest import REPO, needs_shared
+from tests.conftest import REPO, isolated_default_scope, needs_shared
 
 DET_TINY = osp.join(REPO, 'configs', 'stage_one', 'faster-rcnn_r18-w16_fpn_6e_synthetic-person.py')
 
@@ -28,11 +28,12 @@ def detector(tmp_path_factory):
 
     cfg = Config.fromfile(DET_TINY)
     cfg.model.test_cfg.rcnn.score_thr = 0.0  # random weights: keep whatever comes out
-    init_default_scope('mmdet')
-    torch.manual_seed(0)
     ckpt = str(tmp_path_factory.mktemp('det') / 'det.pth')
-    torch.save({'state_dict': MODELS.build(cfg.model).state_dict(), 'meta': {}}, ckpt)
-    return init_detector(cfg, ckpt, device='cpu')
+    with isolated_default_scope():  # module-scoped: outside the per-test isolation
+        init_default_scope('mmdet')
+        torch.manual_seed(0)
+        torch.save({'state_dict': MODELS.build(cfg.model).state_dict(), 'meta': {}}, ckpt)
+        yield init_detector(cfg, ckpt, device='cpu')
 
 
 def test_real_video_frames_and_keys(detector, shared_data):
