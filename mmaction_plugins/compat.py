@@ -26,7 +26,8 @@ Every repair is explicit, idempotent, documented here and covered by ``tests/tes
 4. **Silent registration failures**: ``mmaction/models/roi_heads/__init__.py`` registers
    ``AVARoIHead`` (and its bbox head / RoI extractor) into mmdet's registry inside
    ``try/except ImportError: pass``.
-   :func:`check_registrations` raises if the classes our configs rely on are missing.
+   :func:`check_registrations` (run by `tools/train.py` and `tools/test.py` before building)
+   raises if the classes our configs rely on are missing.
 """
 
 from __future__ import annotations

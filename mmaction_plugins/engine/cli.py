@@ -77,9 +77,17 @@ def _setup_cpu_distributed(cfg: Any) -> None:
 
 
 def build_runner(cfg: Any) -> Any:
-    """Build mmengine's default runner, or the registered one named by ``cfg.runner_type``."""
+    """Build mmengine's default runner, or the registered one named by ``cfg.runner_type``.
+
+    First checks that upstream registrations the STAD configs rely on are present
+    (:func:`mmaction_plugins.compat.check_registrations`), so a broken mmdet install fails here,
+    loudly, instead of as "AVARoIHead is not in the registry" deep in model building.
+    """
     from mmengine.runner import Runner
 
+    from mmaction_plugins.compat import check_registrations
+
+    check_registrations()
     if 'runner_type' in cfg:
         from mmaction.registry import RUNNERS
 
