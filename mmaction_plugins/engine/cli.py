@@ -76,6 +76,16 @@ def _setup_cpu_distributed(cfg: Any) -> None:
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
 
 
+def _shutdown_distributed() -> None:
+    """Leave the process group together: without a final barrier a rank that finishes first can
+    tear down its gloo connections while the other still uses them (seen: SIGABRT on exit)."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def build_runner(cfg: Any) -> Any:
     """Build mmengine's default runner, or the registered one named by ``cfg.runner_type``.
 
@@ -126,6 +136,7 @@ def train_main(argv: Sequence[str] | None = None) -> None:
     if cfg.get('randomness', None) is None or args.seed is not None:
         cfg.randomness = dict(seed=args.seed, deterministic=args.deterministic)
     build_runner(cfg).train()
+    _shutdown_distributed()  # on success only: after an error a barrier could wait forever
 
 
 def test_main(argv: Sequence[str] | None = None) -> dict[str, float]:
@@ -156,4 +167,5 @@ def test_main(argv: Sequence[str] | None = None) -> dict[str, float]:
         out = args.out_json or osp.join(cfg.work_dir, 'test_metrics.json')
         atomic_write_json(out, metrics)
         print('METRICS ' + json.dumps(metrics, sort_keys=True))
+    _shutdown_distributed()  # on success only: after an error a barrier could wait forever
     return metrics
