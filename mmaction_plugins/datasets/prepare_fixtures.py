@@ -36,6 +36,7 @@ import numpy as np
 
 from mmaction_plugins.evaluation.label_map import read_label_map
 from mmaction_plugins.utils.atomic_io import atomic_write_bytes
+from mmaction_plugins.utils.video import iter_video_frames
 
 __all__ = ['prepare_fixtures', 'read_video_frames']
 
@@ -46,19 +47,7 @@ CLIPS = ('demo.mp4', 'people.mp4')
 
 def read_video_frames(path: str) -> list[np.ndarray]:
     """Decode every frame of a video with OpenCV (BGR, H x W x 3 uint8)."""
-    cap = cv2.VideoCapture(path)
-    if not cap.isOpened():
-        raise OSError(f'{path}: cannot open video')
-    frames = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        frames.append(frame)
-    cap.release()
-    if not frames:
-        raise OSError(f'{path}: no frames decoded')
-    return frames
+    return list(iter_video_frames(path))
 
 
 def _csv_rows(path: str) -> list[list[str]]:

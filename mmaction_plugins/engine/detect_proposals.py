@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from mmaction_plugins.utils.video import iter_video_frames
+
 __all__ = ['ava_keyframes', 'video_frames', 'detect_proposals', 'main']
 
 
@@ -55,25 +57,10 @@ def ava_keyframes(ann_csv: str, frame_root: str, timestamp_start: int = 900, fps
 def video_frames(path: str, key_prefix: str | None = None, every: int = 1
                  ) -> Iterator[tuple[str, np.ndarray]]:
     """Yield ``(img_key, BGR frame)`` for every ``every``-th frame of a video (1-based keys)."""
-    import cv2
-
-    cap = cv2.VideoCapture(path)
-    if not cap.isOpened():
-        raise OSError(f'{path}: cannot open video')
     prefix = key_prefix if key_prefix is not None else osp.basename(path)
-    idx = 0
-    try:
-        while True:
-            ok, frame = cap.read()
-            if not ok:
-                break
-            idx += 1
-            if (idx - 1) % every == 0:
-                yield f'{prefix},{idx:04d}', frame
-    finally:
-        cap.release()
-    if idx == 0:
-        raise OSError(f'{path}: no frames decoded')
+    for idx, frame in enumerate(iter_video_frames(path), 1):
+        if (idx - 1) % every == 0:
+            yield f'{prefix},{idx:04d}', frame
 
 
 def _inference_pipeline(model: Any) -> Any:
