@@ -34,6 +34,16 @@ def fixtures_dir() -> str:
     return prepare_fixtures(SHARED_DATA, osp.join(REPO, 'data', 'fixtures'))
 
 
+@pytest.fixture(scope='session')
+def synthetic_tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
+    """(output folder, manifest) of the synthetic benchmark ``--preset tiny --seed 0``,
+    generated once per session (7 s)."""
+    from mmaction_plugins.datasets.synthetic import PRESETS, generate
+
+    out = str(tmp_path_factory.mktemp('synthetic') / 'tiny')
+    return out, generate(PRESETS['tiny'], 0, out)
+
+
 def run_tool(args: list[str], timeout: int = 900, env: dict | None = None
              ) -> subprocess.CompletedProcess:
     """Run ``python <args>`` from the repository root; fail the test with the output on error."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os.path as osp
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -67,14 +67,17 @@ def _inference_pipeline(model: Any) -> Any:
     """The detector's test pipeline without annotation loading, for images or arrays."""
     from mmcv.transforms import Compose
     from mmdet.utils import get_test_pipeline_cfg
+    from mmengine.registry import DefaultScope
 
     steps = [s for s in get_test_pipeline_cfg(model.cfg.copy()) if s['type'] != 'LoadAnnotations']
-    return Compose(steps), Compose([dict(type='mmdet.LoadImageFromNDArray'), *steps[1:]])
+    # mmdet transforms, whatever the caller's default scope (e.g. mmaction after a STAD model)
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        return Compose(steps), Compose([dict(type='mmdet.LoadImageFromNDArray'), *steps[1:]])
 
 
 def detect_proposals(model: Any, frames: Iterable[tuple[str, str | np.ndarray]],
-                     score_thr: float, label: int = 0, progress: bool = True
-                     ) -> dict[str, np.ndarray]:
+                     score_thr: float, label: int = 0,
+                     progress: bool | Callable[[int], None] = True) -> dict[str, np.ndarray]:
     """Run ``model`` (from ``mmdet.apis.init_detector``) on each frame.
 
     Args:
@@ -82,7 +85,8 @@ def detect_proposals(model: Any, frames: Iterable[tuple[str, str | np.ndarray]],
         frames: ``(img_key, image path or BGR array)`` pairs.
         score_thr: Keep boxes with score >= this.
         label: Class index of "person" in the detector.
-        progress: Show a progress bar.
+        progress: Show mmengine's progress bar (``True``), nothing (``False``), or call this
+            with the number of frames done after each frame.
 
     Returns:
         dict: ``img_key -> float64 (N, 5)`` relative ``x1, y1, x2, y2, score``, score-sorted;
@@ -93,7 +97,7 @@ def detect_proposals(model: Any, frames: Iterable[tuple[str, str | np.ndarray]],
 
     from_path, from_array = _inference_pipeline(model)
     items = list(frames)
-    bar = ProgressBar(len(items)) if progress and items else None
+    bar = ProgressBar(len(items)) if progress is True and items else None
     out: dict[str, np.ndarray] = {}
     for key, img in items:
         data = (from_array(dict(img=img, img_id=0)) if isinstance(img, np.ndarray)
@@ -111,6 +115,8 @@ def detect_proposals(model: Any, frames: Iterable[tuple[str, str | np.ndarray]],
         out[key] = np.concatenate([boxes, scores[:, None]], axis=1)[order]
         if bar is not None:
             bar.update()
+        elif callable(progress):
+            progress(1)
     return out
 
 

@@ -41,6 +41,8 @@ class OfficialAVAMetric(BaseMetric):
         custom_classes: class ids the model predicts, if a subset.
         ignore_unannotated: drop detections on keyframes without ground truth instead of
             counting them as false positives (the official behaviour).
+        per_class: also return ``class/<name>`` (AP of every class in the label map, NaN
+            without ground truth).
         collect_device: see ``BaseMetric``.
         prefix: see ``BaseMetric``.
     """
@@ -50,8 +52,8 @@ class OfficialAVAMetric(BaseMetric):
     def __init__(self, ann_file: str, exclude_file: str | None, label_file: str,
                  options: tuple[str, ...] = ('mAP',), action_thr: float = 0.002,
                  num_classes: int = 81, custom_classes: list[int] | None = None,
-                 ignore_unannotated: bool = False, collect_device: str = 'cpu',
-                 prefix: str | None = None) -> None:
+                 ignore_unannotated: bool = False, per_class: bool = False,
+                 collect_device: str = 'cpu', prefix: str | None = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         if tuple(options) != ('mAP',):
             raise ValueError(f"OfficialAVAMetric supports options=('mAP',) only, got {options}")
@@ -62,6 +64,7 @@ class OfficialAVAMetric(BaseMetric):
         self.num_classes = num_classes
         self.custom_classes = [0, *custom_classes] if custom_classes is not None else None
         self.ignore_unannotated = ignore_unannotated
+        self.per_class = per_class
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         """Convert each sample's predictions to per-class ``(n, 5)`` arrays (mmaction2's way).
@@ -85,7 +88,7 @@ class OfficialAVAMetric(BaseMetric):
         Returns:
             dict: ``overall`` (mAP, fraction) and the group means ``person_movement``,
             ``object_manipulation``, ``person_interaction`` (NaN for a group without ground
-            truth), the keys of mmaction2's ``AVAMetric``.
+            truth), the keys of mmaction2's ``AVAMetric``; with ``per_class``, ``class/<name>``.
         """
         from mmaction.evaluation.functional.ava_utils import results2csv
 
@@ -111,10 +114,13 @@ class OfficialAVAMetric(BaseMetric):
             if st:
                 logger.info(f'AVA evaluation {part}: {st}')
         nan = float('nan')
-        return {'overall': res.mAP,
-                'person_movement': _or_nan(res.group_mAP.get('person_movement'), nan),
-                'object_manipulation': _or_nan(res.group_mAP.get('object_manipulation'), nan),
-                'person_interaction': _or_nan(res.group_mAP.get('person_interaction'), nan)}
+        out = {'overall': res.mAP,
+               'person_movement': _or_nan(res.group_mAP.get('person_movement'), nan),
+               'object_manipulation': _or_nan(res.group_mAP.get('object_manipulation'), nan),
+               'person_interaction': _or_nan(res.group_mAP.get('person_interaction'), nan)}
+        if self.per_class:
+            out.update({f'class/{name}': _or_nan(ap, nan) for name, ap in res.per_class.items()})
+        return out
 
 
 def _or_nan(v: float | None, nan: float) -> float:

@@ -14,7 +14,7 @@ from mmaction_plugins.datasets.proposals import load_proposals, save_proposals
 from mmaction_plugins.engine.detect_proposals import ava_keyframes, detect_proposals, video_frames
 from tests.conftest import REPO, isolated_default_scope, needs_shared
 
-DET_TINY = osp.join(REPO, 'configs', 'stage_one', 'faster-rcnn_r18-w16_fpn_6e_synthetic-person.py')
+DET_TINY = osp.join(REPO, 'configs', 'stage_one', 'faster-rcnn_r18-w16_fpn_12e_synthetic-person.py')
 
 pytestmark = needs_shared
 

@@ -58,6 +58,24 @@ def test_official_ava_metric(tmp_path):
     assert res['overall'] == pytest.approx(ref_map, abs=1e-12)
     assert res['person_movement'] == pytest.approx(ref_map, abs=1e-12)
     assert np.isnan(res['person_interaction'])
+    assert not any(k.startswith('class/') for k in res)
+
+
+def test_official_ava_metric_per_class(tmp_path):
+    from mmaction_plugins.evaluation import evaluate_ava
+
+    lm, samples = _ava_case(tmp_path, np.random.default_rng(1))
+    metric = METRICS.build(dict(type='OfficialAVAMetric', ann_file=str(tmp_path / 'gt.csv'),
+                                label_file=str(tmp_path / 'map.txt'), per_class=True,
+                                exclude_file=str(tmp_path / 'excl.csv'), num_classes=4))
+    metric.process(None, samples)
+    res = metric.compute_metrics(metric.results)
+    ref = evaluate_ava(tmp_path / 'gt.csv', tmp_path / 'det.csv', lm, tmp_path / 'excl.csv')
+    assert {k for k in res if k.startswith('class/')} == {f'class/{n}' for n in lm.values()}
+    for name, ap in ref.per_class.items():
+        assert res[f'class/{name}'] == pytest.approx(ap, abs=1e-3)
+    finite = [res[f'class/{n}'] for n in lm.values() if not np.isnan(res[f'class/{n}'])]
+    assert res['overall'] == pytest.approx(np.mean(finite), abs=1e-12)
 
 
 def test_official_multisports_metric(tmp_path):

@@ -5,16 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mmaction_plugins.datasets.synthetic import PRESETS, generate
 from mmaction_plugins.datasets.synthetic.actors import Actor, Appearance, PoseTrack
 from mmaction_plugins.datasets.synthetic.scene import Lamp, Scene, SceneObject, height_at
 
 
 @pytest.fixture(scope='session')
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
-    """(output folder, manifest) of ``--preset tiny --seed 0``."""
-    out = str(tmp_path_factory.mktemp('synthetic') / 'tiny')
-    return out, generate(PRESETS['tiny'], 0, out)
+def tiny(synthetic_tiny: tuple[str, dict]) -> tuple[str, dict]:
+    """(output folder, manifest) of ``--preset tiny --seed 0`` (see ``tests/conftest.py``)."""
+    return synthetic_tiny
 
 
 def make_actor(actor_id: int, x: float, ground_y: float = 120.0, num_frames: int = 90,
