@@ -12,7 +12,8 @@
 5. **multisports** — run detector + action model on every frame of the first ``--ms-videos``
    MultiSports-layout validation videos (the same model: MultiSports label ``c`` is class id
    ``c + 1``), link tubes, and score frame-mAP and video-mAP with the project's scorers;
-6. **outputs** — ``<work-dir>/annotated_<video>.mp4`` (boxes, track ids, top actions),
+6. **outputs** — ``<work-dir>/annotated_<video>.mp4`` (boxes, track ids, top actions; also for
+   the real clip ``--real-video``, by default ``../shared/data/videos/people.mp4`` when present),
    ``class_ap.png`` (per-class AP bars), ``metrics.json`` (everything, with step timings).
 
 Training runs ``tools/train.py`` on configs written to ``<work-dir>/<step>/config.py`` (re-run
@@ -53,20 +54,28 @@ class Progress:
     def __init__(self, label: str, total: int, width: int = 30) -> None:
         self.label, self.total, self.width = label, max(int(total), 1), width
         self.done = 0
-        self.start = time.monotonic()
+        self.start: float | None = None  # the first update starts the clock
         self.tty = sys.stderr.isatty()
         self._last_print = -1.0
+        self._printed_done = -1
 
     def update(self, done: int | None = None, step: int = 0) -> None:
-        """Set (``done``) or advance (``step``) the count and redraw at most every 0.5 s."""
-        self.done = min(self.total, self.done + step if done is None else done)
+        """Set (``done``) or advance (``step``) the count; redraw at most every 0.5 s (every
+        15 s when stderr is not a terminal), and once at the end."""
         now = time.monotonic()
-        if now - self._last_print < (0.5 if self.tty else 15.0) and self.done < self.total:
+        if self.start is None:
+            self.start = now
+        self.done = min(self.total, self.done + step if done is None else done)
+        if self.done == self._printed_done or (
+                now - self._last_print < (0.5 if self.tty else 15.0) and self.done < self.total):
             return
         self._last_print = now
+        self._printed_done = self.done
         frac = self.done / self.total
         bar = '#' * int(frac * self.width)
         eta = (now - self.start) * (1 - frac) / frac if frac > 0 else float('nan')
+        if self.done == self.total:
+            eta = 0.0
         line = (f'  {self.label:<22} [{bar:<{self.width}}] {self.done}/{self.total} '
                 f'{now - self.start:6.0f}s elapsed, eta {eta:4.0f}s')
         sys.stderr.write(('\r' + line) if self.tty else (line + '\n'))
@@ -244,6 +253,21 @@ def write_proposals(det_cfg_path: str, det_ckpt: str, data_root: str, out_dir: s
     return paths
 
 
+def _run_video(det: Any, act: Any, rgb: np.ndarray, score_thr: float, name: str
+               ) -> tuple[dict[int, np.ndarray], dict[int, tuple[np.ndarray, np.ndarray]]]:
+    """:func:`~mmaction_plugins.apis.detect_and_classify` on every frame, with progress bars."""
+    from mmaction_plugins.apis import detect_and_classify
+
+    persons = Progress(f'{name}: persons', len(rgb))
+    actions = Progress(f'{name}: actions', len(rgb))
+    out = detect_and_classify(det, act, rgb, score_thr,
+                              on_detected=lambda n: persons.update(step=n),
+                              on_classified=lambda n: actions.update(step=n))
+    persons.close()
+    actions.close()
+    return out
+
+
 def _subset_gt(gt: dict[str, Any], videos: list[str]) -> dict[str, Any]:
     keep = set(videos)
     out = dict(gt)
@@ -267,13 +291,11 @@ def multisports_eval(det_cfg_path: str, det_ckpt: str, act_cfg_path: str, act_ck
     """
     from mmdet.apis import init_detector
 
-    from mmaction_plugins.apis import clip_pipeline, init_stad_model, predict_keyframes
-    from mmaction_plugins.engine.detect_proposals import detect_proposals
+    from mmaction_plugins.apis import init_stad_model, read_video_rgb
     from mmaction_plugins.evaluation.multisports import frame_ap_per_class, multisports_summary
     from mmaction_plugins.evaluation.multisports_gt import load_multisports_gt
     from mmaction_plugins.evaluation.multisports_metric import frame_dets_from_results
     from mmaction_plugins.evaluation.tube_linking import link_tubes
-    from mmaction_plugins.utils.video import iter_video_frames
 
     gt_all = load_multisports_gt(osp.join(data_root, 'multisports', 'annotations',
                                           'multisports_GT.pkl'))
@@ -281,22 +303,10 @@ def multisports_eval(det_cfg_path: str, det_ckpt: str, act_cfg_path: str, act_ck
     gt = _subset_gt(gt_all, videos)
     det = init_detector(det_cfg_path, det_ckpt, device='cpu')
     act = init_stad_model(act_cfg_path, act_ckpt)
-    pipeline = clip_pipeline(act.cfg)
-    num_classes = int(act.cfg.model.roi_head.bbox_head.num_classes)
     results: list[list[Any]] = []
     for key in videos:
-        path = osp.join(data_root, 'multisports', 'trainval', key + '.mp4')
-        bgr = np.stack(list(iter_video_frames(path)))
-        rgb = np.ascontiguousarray(bgr[..., ::-1])
-        bar = Progress(f'{osp.basename(key)}: persons', len(bgr))
-        props = detect_proposals(det, [(str(k), f) for k, f in enumerate(bgr)], score_thr,
-                                 progress=lambda n, b=bar: b.update(step=n))
-        bar.close()
-        boxes = {int(k): v for k, v in props.items()}
-        bar = Progress(f'{osp.basename(key)}: actions', len(bgr))
-        preds = predict_keyframes(act, pipeline, rgb, range(len(rgb)), boxes, num_classes,
-                                  progress=lambda n, b=bar: b.update(step=n))
-        bar.close()
+        rgb = read_video_rgb(osp.join(data_root, 'multisports', 'trainval', key + '.mp4'))
+        boxes, preds = _run_video(det, act, rgb, score_thr, osp.basename(key))
         for k, (bb, sc) in preds.items():
             # MultiSports label c is class id c + 1 (column 0 of the AVA-style head is unused)
             results.append([key, k + 1, bb, sc[:, 1:]])
@@ -330,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help='person score threshold for proposals (seed 000: 0.6)')
     p.add_argument('--ms-videos', type=int, default=4,
                    help='MultiSports-layout validation videos scored frame by frame')
+    p.add_argument('--real-video', default=osp.join(osp.dirname(REPO), 'shared', 'data', 'videos',
+                                                    'people.mp4'),
+                   help='a real clip annotated with the trained models ("" to skip)')
     p.add_argument('--det-epochs', type=int, default=None, help='override the detector schedule')
     p.add_argument('--action-epochs', type=int, default=None,
                    help='override the action model schedule')
@@ -405,6 +418,29 @@ def run_quickstart(args: argparse.Namespace) -> dict[str, Any]:
     t = lap('multisports', t)
 
     _step('6/6 outputs')
+    real = args.real_video
+    if real and osp.isfile(real):
+        # a real clip: the synthetic-trained models' boxes may be poor; this runs the path
+        from mmdet.apis import init_detector
+
+        from mmaction_plugins.apis import init_stad_model, read_video_rgb
+
+        rgb = read_video_rgb(real)
+        boxes, preds = _run_video(
+            init_detector(osp.join(det_dir, 'config.py'), det_ckpt, device='cpu'),
+            init_stad_model(osp.join(act_dir, 'config.py'), act_ckpt), rgb, args.score_thr,
+            'real video')
+        ordered = [boxes[k] for k in range(len(rgb))]
+        path = osp.join(work, f'annotated_{osp.splitext(osp.basename(real))[0]}.mp4')
+        write_annotated_video(path, rgb, {k: b[:, :4] for k, b in enumerate(ordered)},
+                              dict(enumerate(assign_track_ids(ordered))),
+                              {k: s for k, (_, s) in preds.items()}, label_map, upscale=1)
+        video_out['real'] = path
+        real_boxes = sum(len(b) for b in ordered)
+        print(f'  {path}: {real_boxes} person boxes on {len(rgb)} frames')
+    elif real:
+        print(f'  real video {real} not found: skipped')
+    t = lap('real_video', t)
     groups = class_groups(manifest)
     ava_pc = {k[len('mAP/class/'):]: v for k, v in ava.items() if k.startswith('mAP/class/')}
     chart = plot_class_ap(
@@ -424,7 +460,8 @@ def run_quickstart(args: argparse.Namespace) -> dict[str, Any]:
         'multisports': {k: ms[k] for k in ('frameAP@0.5', 'videoAP@0.2', 'videoAP@0.5',
                                            'videoAP@0.1:0.9')}
         | {'per_class': ms['per_class'], 'videos': ms['videos']},
-        'outputs': {'annotated_video': next(iter(video_out.values()), None), 'ap_chart': chart,
+        'outputs': {'annotated_video': next(iter(video_out.values()), None),
+                    'annotated_real_video': video_out.get('real'), 'ap_chart': chart,
                     'detector_checkpoint': det_ckpt, 'action_checkpoint': act_ckpt},
         'seconds': timings,
     }
@@ -479,6 +516,7 @@ def _summary(m: dict[str, Any], metrics_path: str) -> str:
         f'@0.1:0.9 {pct(m["multisports"]["videoAP@0.1:0.9"])}%',
         '-' * 72,
         f'annotated video     {m["outputs"]["annotated_video"]}',
+        f'real video          {m["outputs"]["annotated_real_video"]}',
         f'per-class AP chart  {m["outputs"]["ap_chart"]}',
         f'all metrics         {metrics_path}',
         'seconds per step    ' + ', '.join(f'{k} {v:.0f}' for k, v in m['seconds'].items()),

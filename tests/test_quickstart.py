@@ -57,6 +57,11 @@ def test_annotated_video_and_chart(quickstart):
             break
         n, shape = n + 1, img.shape
     assert n == 360 and shape == (144 * 3, 192 * 3, 3)  # tiny: 12 s at 30 fps, drawn 3x
+    from tests.conftest import SHARED_DATA
+
+    if osp.isfile(osp.join(SHARED_DATA, 'videos', 'people.mp4')):  # the real clip, full length
+        cap = cv2.VideoCapture(outputs['annotated_real_video'])
+        assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 300
     png = mpimg.imread(outputs['ap_chart'])
     assert png.ndim == 3 and png[..., :3].std() > 0.05
 

@@ -17,6 +17,7 @@ model = dict(
         out_indices=(0, 1, 2, 3),
         frozen_stages=-1,
         norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False,  # from scratch: BN must update (mmdet's default freezes it)
         style='pytorch',
         init_cfg=None),
     neck=dict(in_channels=[16, 32, 64, 128], out_channels=32),

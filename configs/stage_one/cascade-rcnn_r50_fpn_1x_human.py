@@ -39,6 +39,9 @@ val_dataloader = dict(
         ann_file='annotations/val.json',
         data_prefix=dict(img='images/')))
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/val.json')
+# AP@0.5 and AR@100 as in seed 000's detector table (AR@100 is otherwise only logged)
+val_evaluator = dict(
+    ann_file=data_root + 'annotations/val.json',
+    metric_items=['mAP', 'mAP_50', 'mAP_75', 'AR@100'])
 test_evaluator = val_evaluator
 default_hooks = dict(checkpoint=dict(backend_args=dict(backend='atomic_local')))

@@ -73,9 +73,7 @@ val_dataloader = dict(
         data_prefix=dict(img='ava/rawframes/'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(
-    ann_file=data_root + 'coco/person_keypoints_val.json',
-    metric_items=['mAP', 'mAP_50', 'mAP_75', 'AR@100'])
+val_evaluator = dict(ann_file=data_root + 'coco/person_keypoints_val.json')
 test_evaluator = val_evaluator
 
 train_cfg = dict(max_epochs=12, val_interval=12)

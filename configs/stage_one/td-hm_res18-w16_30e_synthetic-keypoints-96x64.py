@@ -49,7 +49,11 @@ val_dataloader = dict(
         data_prefix=dict(img='ava/rawframes/'),
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'coco/person_keypoints_val.json')
+# COCO keypoint AP (OKS) and PCK@0.2 of the ground-truth box size
+val_evaluator = [
+    dict(type='CocoMetric', ann_file=data_root + 'coco/person_keypoints_val.json'),
+    dict(type='PCKAccuracy', thr=0.2, norm_item='bbox'),
+]
 test_evaluator = val_evaluator
 
 train_cfg = dict(max_epochs=30, val_interval=30)
