@@ -10,7 +10,7 @@ from mmaction_plugins import compat
 
 compat.apply()
 
-from mmaction_plugins import datasets, engine, evaluation  # noqa: E402
+from mmaction_plugins import datasets, engine, evaluation, models  # noqa: E402
 
 __version__ = '0.1.0'
-__all__ = ["compat", "datasets", "engine", "evaluation", "__version__"]
+__all__ = ["compat", "datasets", "engine", "evaluation", "models", "__version__"]

@@ -442,7 +442,8 @@ def run_quickstart(args: argparse.Namespace) -> dict[str, Any]:
         print(f'  real video {real} not found: skipped')
     t = lap('real_video', t)
     groups = class_groups(manifest)
-    ava_pc = {k[len('mAP/class/'):]: v for k, v in ava.items() if k.startswith('mAP/class/')}
+    ava_by_name = {k[len('mAP/class/'):]: v for k, v in ava.items() if k.startswith('mAP/class/')}
+    ava_pc = {n: ava_by_name.get(n, float('nan')) for n in label_map.values()}  # label order
     chart = plot_class_ap(
         osp.join(work, 'class_ap.png'),
         {'AVA frame-AP@0.5 (val)': ava_pc,

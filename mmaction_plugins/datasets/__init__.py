@@ -1,6 +1,7 @@
 """Datasets, proposal files and data utilities."""
 
+from mmaction_plugins.datasets.class_balanced_sampler import ClassBalancedSampler
 from mmaction_plugins.datasets.proposals import load_proposals, validate_proposals
 from mmaction_plugins.datasets.stad_dataset import STADDataset
 
-__all__ = ['STADDataset', 'load_proposals', 'validate_proposals']
+__all__ = ['ClassBalancedSampler', 'STADDataset', 'load_proposals', 'validate_proposals']

@@ -1,0 +1,10 @@
+"""Models: STAD RoI heads (``roi_heads``) and test-time augmentation (``tta``).
+
+Importing this package registers the heads (mmaction ``MODELS``); it needs the upstream repairs of
+:mod:`mmaction_plugins.compat`, which ``import mmaction_plugins`` applies first.
+"""
+
+from mmaction_plugins.models import roi_heads, tta
+from mmaction_plugins.models.roi_heads import PCCARoIHead, PersonContextCrossAttention
+
+__all__ = ['PCCARoIHead', 'PersonContextCrossAttention', 'roi_heads', 'tta']
