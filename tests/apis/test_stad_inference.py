@@ -11,7 +11,7 @@ import torch
 
 import mmaction_plugins  # noqa: F401
 from mmaction_plugins.apis import clip_pipeline, init_stad_model, predict_keyframes
-from tests.conftest import REPO
+from tests.conftest import REPO, isolated_default_scope
 
 ACTION_CFG = osp.join(REPO, 'configs', 'baseline',
                       'slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py')
@@ -30,7 +30,8 @@ def model_and_cfg(synthetic_tiny, tmp_path_factory):
     root, _ = synthetic_tiny
     cfg = _config_on(root)
     torch.manual_seed(0)
-    model = init_stad_model(cfg, None)
+    with isolated_default_scope():  # module-scoped: init_stad_model sets the default scope
+        model = init_stad_model(cfg, None)
     return model, cfg
 
 

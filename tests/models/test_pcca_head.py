@@ -52,10 +52,16 @@ def _cfg(*, embed_dims: int | None = None, bbox_in: int | None = None, **kw) -> 
 
 
 def _build(**kw) -> PCCARoIHead:
-    from mmaction.registry import MODELS
+    from mmdet.registry import MODELS
+    from mmengine.registry import DefaultScope
 
     torch.manual_seed(0)
-    head = MODELS.build(_cfg(**kw))
+    cfg = _cfg(**kw)
+    cfg['type'] = 'mmaction.PCCARoIHead'
+    # as inside an AVA config's FastRCNN (`_scope_='mmdet'`): the extractor, bbox head and
+    # assigner live in mmdet's registries, whatever default scope an earlier test left behind
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        head = MODELS.build(cfg)
     head.init_weights()
     return head.eval()
 
