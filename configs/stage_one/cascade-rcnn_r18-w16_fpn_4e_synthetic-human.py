@@ -4,27 +4,14 @@
 # --out data/synthetic/small`); mirrors faster-rcnn_r18-w16_fpn_12e_synthetic-person.py, with 4
 # epochs instead of 6 (three heads: a CPU step costs about what the Faster R-CNN step does only
 # with 64 sampled RoIs and one RoIAlign sample per bin).
-_base_ = ['./cascade-rcnn_r50_fpn_1x_human.py']
+_base_ = ['./cascade-rcnn_r50_fpn_1x_human.py',
+           '../_base_/models/faster-rcnn_r18-w16_fpn_tiny.py']
 
 cascade_stage_stds = ([0.1, 0.1, 0.2, 0.2], [0.05, 0.05, 0.1, 0.1], [0.033, 0.033, 0.067, 0.067])
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='ResNet',
-        depth=18,
-        base_channels=16,
-        num_stages=4,
-        out_indices=(0, 1, 2, 3),
-        frozen_stages=-1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=False,  # from scratch: BN must update (mmdet's default freezes it)
-        style='pytorch',
-        init_cfg=None),
-    neck=dict(in_channels=[16, 32, 64, 128], out_channels=32),
-    rpn_head=dict(
-        in_channels=32,
-        feat_channels=32,
-        anchor_generator=dict(scales=[4])),
+    backbone={{_base_.tiny_det_backbone}},
+    neck={{_base_.tiny_det_neck}},
+    rpn_head={{_base_.tiny_det_rpn_head}},
     roi_head=dict(
         bbox_roi_extractor=dict(roi_layer=dict(sampling_ratio=1), out_channels=32),
         bbox_head=[
@@ -67,13 +54,7 @@ train_pipeline = [
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs'),
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
-]
+test_pipeline = {{_base_.tiny_det_test_pipeline}}
 train_dataloader = dict(
     batch_size=8,
     num_workers=0,

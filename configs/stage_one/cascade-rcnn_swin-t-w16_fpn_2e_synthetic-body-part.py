@@ -5,7 +5,8 @@
 #   python -m mmaction_plugins.datasets.synthetic --preset small --seed 0 --out data/synthetic/small
 #   python -m mmaction_plugins.datasets.person_crops --root data/synthetic/small \
 #       --out data/synthetic/small/part_crops
-_base_ = ['./cascade-rcnn_swin-l-p4-w12_fpn_1x_body-part.py']
+_base_ = ['./cascade-rcnn_swin-l-p4-w12_fpn_1x_body-part.py',
+           '../_base_/models/faster-rcnn_r18-w16_fpn_tiny.py']
 
 cascade_stage_stds = ([0.1, 0.1, 0.2, 0.2], [0.05, 0.05, 0.1, 0.1], [0.033, 0.033, 0.067, 0.067])
 model = dict(
@@ -17,11 +18,8 @@ model = dict(
         window_size=7,
         drop_path_rate=0.1,
         convert_weights=False),
-    neck=dict(in_channels=[16, 32, 64, 128], out_channels=32),
-    rpn_head=dict(
-        in_channels=32,
-        feat_channels=32,
-        anchor_generator=dict(scales=[4])),
+    neck={{_base_.tiny_det_neck}},
+    rpn_head={{_base_.tiny_det_rpn_head}},
     roi_head=dict(
         bbox_roi_extractor=dict(roi_layer=dict(sampling_ratio=1), out_channels=32),
         bbox_head=[

@@ -4,26 +4,13 @@
 # --out data/synthetic/small`), trained from scratch: BatchNorm in train mode (mmdet's ResNet
 # default `norm_eval=True` freezes it, meant for pretrained weights), colour / scale / crop
 # augmentation, 12 epochs.
-_base_ = ['./faster-rcnn_x101-64x4d_fpn_1x_person.py']
+_base_ = ['./faster-rcnn_x101-64x4d_fpn_1x_person.py',
+           '../_base_/models/faster-rcnn_r18-w16_fpn_tiny.py']
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='ResNet',
-        depth=18,
-        base_channels=16,
-        num_stages=4,
-        out_indices=(0, 1, 2, 3),
-        frozen_stages=-1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=False,
-        style='pytorch',
-        init_cfg=None),
-    neck=dict(in_channels=[16, 32, 64, 128], out_channels=32),
-    rpn_head=dict(
-        in_channels=32,
-        feat_channels=32,
-        anchor_generator=dict(scales=[4])),
+    backbone={{_base_.tiny_det_backbone}},
+    neck={{_base_.tiny_det_neck}},
+    rpn_head={{_base_.tiny_det_rpn_head}},
     roi_head=dict(
         # one RoIAlign sample per bin: mmcv's CPU RoIAlign (backward) dominates a step
         bbox_roi_extractor=dict(out_channels=32, roi_layer=dict(sampling_ratio=1)),
@@ -48,13 +35,7 @@ train_pipeline = [
     dict(type='Pad', size=img_scale),
     dict(type='PackDetInputs'),
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
-]
+test_pipeline = {{_base_.tiny_det_test_pipeline}}
 train_dataloader = dict(
     batch_size=8,
     num_workers=0,
