@@ -24,11 +24,8 @@ training from its last checkpoint.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import os.path as osp
-import re
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -36,104 +33,26 @@ from typing import Any
 
 import numpy as np
 
+from mmaction_plugins.engine.runs import (
+    REPO,
+    Progress,
+    ensure_data,
+    point_stad_config_at,
+    set_epochs,
+    train_and_test,
+)
 from mmaction_plugins.utils.atomic_io import atomic_write_json, atomic_write_text
 
 __all__ = ['main', 'run_quickstart', 'build_parser']
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DET_CONFIG = osp.join(REPO, 'configs', 'stage_one',
                       'faster-rcnn_r18-w16_fpn_12e_synthetic-person.py')
 ACTION_CONFIG = osp.join(REPO, 'configs', 'baseline',
                          'slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py')
-_TRAIN_LINE = re.compile(r'Epoch\(train\)\s*\[(\d+)\]\[\s*(\d+)/(\d+)\]')
-
-
-class Progress:
-    """A one-line text progress bar on stderr (no dependency, safe in CI logs)."""
-
-    def __init__(self, label: str, total: int, width: int = 30) -> None:
-        self.label, self.total, self.width = label, max(int(total), 1), width
-        self.done = 0
-        self.start: float | None = None  # the first update starts the clock
-        self.tty = sys.stderr.isatty()
-        self._last_print = -1.0
-        self._printed_done = -1
-
-    def update(self, done: int | None = None, step: int = 0) -> None:
-        """Set (``done``) or advance (``step``) the count; redraw at most every 0.5 s (every
-        15 s when stderr is not a terminal), and once at the end."""
-        now = time.monotonic()
-        if self.start is None:
-            self.start = now
-        self.done = min(self.total, self.done + step if done is None else done)
-        if self.done == self._printed_done or (
-                now - self._last_print < (0.5 if self.tty else 15.0) and self.done < self.total):
-            return
-        self._last_print = now
-        self._printed_done = self.done
-        frac = self.done / self.total
-        bar = '#' * int(frac * self.width)
-        eta = (now - self.start) * (1 - frac) / frac if frac > 0 else float('nan')
-        if self.done == self.total:
-            eta = 0.0
-        line = (f'  {self.label:<22} [{bar:<{self.width}}] {self.done}/{self.total} '
-                f'{now - self.start:6.0f}s elapsed, eta {eta:4.0f}s')
-        sys.stderr.write(('\r' + line) if self.tty else (line + '\n'))
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        """Finish the line."""
-        self.update(self.total)
-        if self.tty:
-            sys.stderr.write('\n')
-            sys.stderr.flush()
 
 
 def _step(title: str) -> None:
     print(f'\n== {title}', flush=True)
-
-
-def _tail(path: str, n: int = 30) -> str:
-    with open(path, encoding='utf-8', errors='replace') as f:
-        return ''.join(f.readlines()[-n:])
-
-
-def run_tool(args: list[str], log_path: str, label: str, epochs: int | None = None) -> None:
-    """Run ``python <args>`` with output to ``log_path``; for a training of ``epochs`` epochs,
-    draw a progress bar from mmengine's ``Epoch(train) [e][i/n]`` log lines.
-
-    Raises:
-        RuntimeError: with the log's tail when the command fails.
-    """
-    os.makedirs(osp.dirname(log_path), exist_ok=True)
-    bar = Progress(label, 1)
-    with open(log_path, 'a', encoding='utf-8') as log:
-        proc = subprocess.Popen([sys.executable, *args], stdout=log, stderr=subprocess.STDOUT,
-                                cwd=os.getcwd())
-        pos = 0
-        while True:
-            rc = proc.poll()
-            with open(log_path, encoding='utf-8', errors='replace') as f:
-                f.seek(pos)
-                chunk = f.read()
-                pos = f.tell()
-            for m in _TRAIN_LINE.finditer(chunk):
-                epoch, it, per_epoch = (int(g) for g in m.groups())
-                if epochs:
-                    bar.total = epochs * per_epoch
-                    bar.update((epoch - 1) * per_epoch + it)
-            if rc is not None:
-                break
-            time.sleep(1.0)
-    if rc != 0:
-        raise RuntimeError(f'{" ".join(args)} failed (exit {rc}); log {log_path}:\n'
-                           f'{_tail(log_path)}')
-    bar.close()
-
-
-def _read_metrics(path: str) -> dict[str, float]:
-    with open(path, encoding='utf-8') as f:
-        return json.load(f)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,72 +78,12 @@ def action_config(data_root: str, work_dir: str, proposals: dict[str, str],
     """The tiny SlowFast baseline's config on ``data_root`` with the detector's proposals."""
     from mmengine.config import Config
 
-    cfg = Config.fromfile(ACTION_CONFIG)
-    anno = osp.join(data_root, 'ava', 'annotations')
-    for loader, split in (('train_dataloader', 'train'), ('val_dataloader', 'val'),
-                          ('test_dataloader', 'val')):
-        ds = cfg[loader].dataset
-        ds.ann_file = osp.join(anno, f'ava_{split}.csv')
-        ds.exclude_file = osp.join(anno, f'ava_{split}_excluded_timestamps.csv')
-        ds.label_file = osp.join(anno, 'ava_action_list.pbtxt')
-        ds.proposal_file = proposals[split]
-        ds.person_det_score_thr = score_thr
-        ds.data_prefix = dict(img=osp.join(data_root, 'ava', 'rawframes'))
-    for ev in ('val_evaluator', 'test_evaluator'):
-        cfg[ev].ann_file = osp.join(anno, 'ava_val.csv')
-        cfg[ev].exclude_file = osp.join(anno, 'ava_val_excluded_timestamps.csv')
-        cfg[ev].label_file = osp.join(anno, 'ava_action_list.pbtxt')
-    cfg.work_dir = work_dir
-    return cfg
-
-
-def _train_and_test(cfg: Any, step_dir: str, label: str, seed: int) -> dict[str, float]:
-    """Train (resuming if interrupted) and test ``cfg``; returns the test metrics."""
-    os.makedirs(step_dir, exist_ok=True)
-    cfg_path = osp.join(step_dir, 'config.py')
-    cfg.dump(cfg_path)
-    epochs = int(cfg.train_cfg.max_epochs)
-    final = osp.join(step_dir, f'epoch_{epochs}.pth')
-    metrics_path = osp.join(step_dir, 'test_metrics.json')
-    train = osp.join(REPO, 'tools', 'train.py')
-    test = osp.join(REPO, 'tools', 'test.py')
-    if not osp.isfile(final):
-        resume = ['--resume'] if osp.isfile(osp.join(step_dir, 'last_checkpoint')) else []
-        run_tool([train, cfg_path, '--work-dir', step_dir, '--seed', str(seed), *resume],
-                 osp.join(step_dir, 'train.log'), f'{label}: train', epochs)
-    else:
-        print(f'  {label}: {final} exists, not retrained')
-    if not osp.isfile(metrics_path) or osp.getmtime(metrics_path) < osp.getmtime(final):
-        run_tool([test, cfg_path, final, '--work-dir', step_dir],
-                 osp.join(step_dir, 'test.log'), f'{label}: test')
-    return _read_metrics(metrics_path)
+    return point_stad_config_at(Config.fromfile(ACTION_CONFIG), data_root, work_dir, proposals,
+                                score_thr)
 
 
 # ---------------------------------------------------------------------------------------------
 # the steps
-
-
-def ensure_data(preset: str, seed: int, out: str) -> dict[str, Any]:
-    """Generate the synthetic benchmark into ``out`` unless it already holds preset+seed."""
-    from mmaction_plugins.datasets.synthetic.generate import generate
-    from mmaction_plugins.datasets.synthetic.presets import PRESETS
-
-    manifest_path = osp.join(out, 'manifest.json')
-    if osp.isfile(manifest_path):
-        with open(manifest_path, encoding='utf-8') as f:
-            manifest = json.load(f)
-        if manifest.get('seed') == seed and manifest.get('preset', {}).get('name') == preset:
-            print(f'  {out} holds preset {preset!r} seed {seed}: not regenerated')
-            return manifest
-        raise RuntimeError(f'{manifest_path}: holds preset '
-                           f'{manifest.get("preset", {}).get("name")!r} seed '
-                           f'{manifest.get("seed")}, not {preset!r} seed {seed}; pass another '
-                           '--data folder or delete it')
-    n_videos = PRESETS[preset].n_train + PRESETS[preset].n_val
-    bar = Progress('generate', n_videos)
-    manifest = generate(PRESETS[preset], seed, out, progress=lambda msg: bar.update(step=1))
-    bar.close()
-    return manifest
 
 
 def write_proposals(det_cfg_path: str, det_ckpt: str, data_root: str, out_dir: str,
@@ -376,8 +235,8 @@ def run_quickstart(args: argparse.Namespace) -> dict[str, Any]:
     det_dir = osp.join(work, 'detector')
     det_cfg = detector_config(data, det_dir)
     if args.det_epochs:
-        _set_epochs(det_cfg, args.det_epochs)
-    det_metrics = _train_and_test(det_cfg, det_dir, 'detector', args.seed)
+        set_epochs(det_cfg, args.det_epochs)
+    det_metrics = train_and_test(det_cfg, det_dir, 'detector', args.seed)
     det_ckpt = osp.join(det_dir, f'epoch_{int(det_cfg.train_cfg.max_epochs)}.pth')
     print(f'  person AP@0.5 {det_metrics["coco/bbox_mAP_50"]:.3f}  '
           f'AR@100 {det_metrics.get("coco/bbox_AR@100", float("nan")):.3f}')
@@ -392,8 +251,8 @@ def run_quickstart(args: argparse.Namespace) -> dict[str, Any]:
     act_dir = osp.join(work, 'action')
     act_cfg = action_config(data, act_dir, props, args.score_thr)
     if args.action_epochs:
-        _set_epochs(act_cfg, args.action_epochs)
-    ava = _train_and_test(act_cfg, act_dir, 'action', args.seed)
+        set_epochs(act_cfg, args.action_epochs)
+    ava = train_and_test(act_cfg, act_dir, 'action', args.seed)
     act_ckpt = osp.join(act_dir, f'epoch_{int(act_cfg.train_cfg.max_epochs)}.pth')
     t = lap('action', t)
 
@@ -483,19 +342,6 @@ def _json_safe(obj: Any) -> Any:
     if isinstance(obj, (float, np.floating)):
         return None if np.isnan(obj) else float(obj)
     return obj
-
-
-def _set_epochs(cfg: Any, epochs: int) -> None:
-    """Shorten or lengthen a schedule: epochs, validation at the end, schedulers clipped."""
-    cfg.train_cfg.max_epochs = epochs
-    cfg.train_cfg.val_interval = epochs
-    for sch in cfg.param_scheduler:
-        if sch.get('by_epoch', True):
-            sch['end'] = min(sch.get('end', epochs), epochs)
-            if 'T_max' in sch:
-                sch['T_max'] = epochs
-            if 'milestones' in sch:
-                sch['milestones'] = [m for m in sch['milestones'] if m < epochs]
 
 
 def _summary(m: dict[str, Any], metrics_path: str) -> str:

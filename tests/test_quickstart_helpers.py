@@ -12,10 +12,10 @@ from mmaction_plugins.quickstart import (
     DET_CONFIG,
     Progress,
     _json_safe,
-    _set_epochs,
     _subset_gt,
     action_config,
     detector_config,
+    set_epochs,
 )
 
 
@@ -39,7 +39,7 @@ def test_set_epochs_clips_schedules():
         dict(type='LinearLR', by_epoch=False, begin=0, end=100),
         dict(type='MultiStepLR', by_epoch=True, begin=0, end=12, milestones=[9, 11]),
         dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=12, T_max=12)]))
-    _set_epochs(cfg, 4)
+    set_epochs(cfg, 4)
     assert cfg.train_cfg.max_epochs == 4 and cfg.train_cfg.val_interval == 4
     assert cfg.param_scheduler[0]['end'] == 100  # per-iteration warm-up untouched
     assert cfg.param_scheduler[1]['milestones'] == [] and cfg.param_scheduler[1]['end'] == 4

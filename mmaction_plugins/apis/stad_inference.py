@@ -66,6 +66,23 @@ def _predict_batch(model: Any, batch: dict[str, list[Any]]) -> list[Any]:
     return out
 
 
+def _predict_views(model: Any, batch: dict[str, list[Any]], views: Sequence[Any]) -> list[Any]:
+    """:func:`_predict_batch` on every view of the batch, merged per clip."""
+    from mmaction_plugins.models.tta import augment_sample, merge_view_predictions
+
+    per_view = []
+    for view in views:
+        vb: dict[str, list[Any]] = {'inputs': [], 'data_samples': []}
+        for inputs, sample in zip(batch['inputs'], batch['data_samples']):
+            v_inputs, v_sample = augment_sample(inputs, sample, view)
+            vb['inputs'].append(v_inputs)
+            vb['data_samples'].append(v_sample)
+        per_view.append(_predict_batch(model, vb))
+    return [merge_view_predictions([pv[i] for pv in per_view], views, sample.proposals.bboxes,
+                                   tuple(int(v) for v in inputs.shape[-2:]), sample.metainfo)
+            for i, (inputs, sample) in enumerate(zip(batch['inputs'], batch['data_samples']))]
+
+
 def clip_pipeline(cfg: Any) -> Any:
     """The test pipeline of ``cfg`` reading frames from ``results['array']``.
 
@@ -98,7 +115,8 @@ def clip_pipeline(cfg: Any) -> Any:
 
 def predict_keyframes(model: Any, pipeline: Any, frames: np.ndarray, keyframes: Sequence[int],
                       proposals: Mapping[int, np.ndarray], num_classes: int,
-                      batch_size: int = 8, progress: Callable[[int], None] | None = None
+                      batch_size: int = 8, progress: Callable[[int], None] | None = None,
+                      views: Sequence[Any] | None = None
                       ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Action scores of the proposals at each keyframe.
 
@@ -113,6 +131,10 @@ def predict_keyframes(model: Any, pipeline: Any, frames: np.ndarray, keyframes: 
         num_classes: Columns of the model's score output (``bbox_head.num_classes``).
         batch_size: Clips per backbone pass (the RoI head still runs clip by clip).
         progress: Called with the number of keyframes done after every batch.
+        views: Test-time views (:class:`~mmaction_plugins.models.tta.TTAView`, e.g.
+            ``tta_views([None, 1.25])``): every view of the batch goes through the backbone at
+            once, boxes are mapped back exactly and the per-person scores averaged
+            (:func:`~mmaction_plugins.models.tta.merge_view_predictions`). None: the plain input.
 
     Returns:
         dict: keyframe → ``(boxes (N, 4) relative, scores (N, num_classes) float32)``, boxes as
@@ -144,7 +166,8 @@ def predict_keyframes(model: Any, pipeline: Any, frames: np.ndarray, keyframes: 
             batch['inputs'].append(data['inputs'])
             batch['data_samples'].append(data['data_samples'])
         with torch.no_grad():
-            insts = _predict_batch(model, batch)
+            insts = (_predict_batch(model, batch) if views is None
+                     else _predict_views(model, batch, views))
         for k, inst in zip(chunk, insts):
             out[k] = (inst.bboxes.cpu().numpy().astype(np.float64),
                       inst.scores.cpu().numpy().astype(np.float32))

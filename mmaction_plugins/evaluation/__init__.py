@@ -24,10 +24,15 @@ from mmaction_plugins.evaluation.multisports_gt import (
                                                      load_video_dets,
 )
 from mmaction_plugins.evaluation.multisports_metric import OfficialMultiSportsMetric
+from mmaction_plugins.evaluation.multisports_subsample import (
+    kept_frames,
+    subsample_multisports_gt,
+)
 from mmaction_plugins.evaluation.tps_metric import KineticsTPSMetric
 from mmaction_plugins.evaluation.tube_linking import link_tubes
 
 __all__ = [
+    'kept_frames', 'subsample_multisports_gt',
     'AVA_GROUPS', 'AVAResult', 'KineticsTPSMetric', 'OfficialAVAMetric',
     'OfficialMultiSportsMetric', 'TPSResult', 'evaluate_ava', 'evaluate_tps',
     'evaluate_tps_files', 'frame_ap_per_class', 'frame_map', 'link_tubes', 'load_frame_dets',

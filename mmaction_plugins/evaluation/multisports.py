@@ -37,7 +37,8 @@ from mmaction_plugins.evaluation.multisports_gt import (
 from mmaction_plugins.evaluation.tube_iou import TubeSet, iou3dt, tube_pair_ious
 from mmaction_plugins.evaluation.voc_ap import voc_ap
 
-__all__ = ['frame_ap_per_class', 'frame_map', 'video_ap_per_class', 'video_map',
+__all__ = ['frame_ap_per_class', 'frame_map', 'video_ap_per_class',
+           'video_ap_per_class_thresholds', 'video_map',
            'video_map_thresholds', 'multisports_summary', 'VIDEO_THRESHOLDS']
 
 logger = logging.getLogger(__name__)
@@ -389,12 +390,36 @@ def video_map_thresholds(gt: dict[str, Any],
     return _video_maps(_video_data(gt, video_dets), thresholds)
 
 
+def video_ap_per_class_thresholds(gt: dict[str, Any],
+                                  video_dets: dict[int, list[tuple[str, float, np.ndarray]]],
+                                  thresholds: tuple[float, ...] | list[float]
+                                  ) -> dict[float, dict[str, float]]:
+    """Video AP (fraction) of each evaluated class with ground truth, at several thresholds,
+    computing the tube IoUs once.
+
+    Returns:
+        dict: threshold -> ``{class name: AP}``.
+    """
+    data = _video_data(gt, video_dets)
+    return {thr: dict(zip([d.name for d in data], aps))
+            for thr, aps in _video_aps(data, thresholds).items()}
+
+
 def _video_maps(data: list[_VideoClassData], thresholds: tuple[float, ...] | list[float]
                 ) -> dict[float, float]:
     """Video-mAP (percent) per threshold; all classes' detections are decided at once."""
-    out: dict[float, float] = {}
     if not data:
         return dict.fromkeys(thresholds, float('nan'))
+    return {thr: float(np.mean(100 * np.array(aps)))
+            for thr, aps in _video_aps(data, thresholds).items()}
+
+
+def _video_aps(data: list[_VideoClassData], thresholds: tuple[float, ...] | list[float]
+               ) -> dict[float, list[float]]:
+    """Per threshold, the video AP of every class of ``data`` (in its order)."""
+    out: dict[float, list[float]] = {}
+    if not data:
+        return {thr: [] for thr in thresholds}
     n_det = np.array([d.n_det for d in data])
     seg_start = np.cumsum(n_det) - n_det
     total = int(n_det.sum())
@@ -425,9 +450,8 @@ def _video_maps(data: list[_VideoClassData], thresholds: tuple[float, ...] | lis
         cum = cum - np.repeat(np.r_[0, cum][seg_start], n_det)
         prec = cum / rank
         rec = cum / num_gt
-        aps = [voc_ap(prec[a:a + m], rec[a:a + m])
-               for a, m in zip(seg_start.tolist(), n_det.tolist())]
-        out[thr] = float(np.mean(100 * np.array(aps)))
+        out[thr] = [voc_ap(prec[a:a + m], rec[a:a + m])
+                    for a, m in zip(seg_start.tolist(), n_det.tolist())]
     return out
 
 

@@ -95,3 +95,33 @@ def test_keyframes_without_boxes_are_skipped_and_batches_agree(model_and_cfg, sy
         np.testing.assert_allclose(one[k][1], two[k][1], atol=1e-5)
     with pytest.raises(IndexError, match='outside the video'):
         predict_keyframes(model, clip_pipeline(cfg), frames, [40], {40: boxes[0]}, 20)
+
+
+def test_views_identity_is_plain_and_flip_view_undoes_a_flipped_video(model_and_cfg,
+                                                                     synthetic_tiny):
+    from mmaction_plugins.models.tta import TTAView, tta_views
+
+    model, cfg = model_and_cfg
+    root, _ = synthetic_tiny
+    frames = _load_frames(osp.join(root, 'ava', 'rawframes', 'syn0000'))[:40]
+    boxes = {20: np.array([[0.1, 0.2, 0.4, 0.9], [0.5, 0.1, 0.9, 0.8]])}
+    pipe = clip_pipeline(cfg)
+    plain = predict_keyframes(model, pipe, frames, [20], boxes, 20)[20]
+    ident = predict_keyframes(model, pipe, frames, [20], boxes, 20, views=[TTAView()])[20]
+    np.testing.assert_array_equal(plain[1], ident[1])
+    np.testing.assert_array_equal(plain[0], ident[0])
+    # the flipped view of the mirrored video is the original video: same scores, and the boxes
+    # come back in the mirrored video's coordinates
+    mirrored = np.ascontiguousarray(frames[:, :, ::-1])
+    mboxes = {20: np.stack([1 - boxes[20][:, 2], boxes[20][:, 1], 1 - boxes[20][:, 0],
+                            boxes[20][:, 3]], axis=1)}
+    back = predict_keyframes(model, pipe, mirrored, [20], mboxes, 20,
+                             views=[TTAView(None, True)])[20]
+    np.testing.assert_allclose(back[1], plain[1], atol=1e-5)
+    np.testing.assert_allclose(back[0], mboxes[20], atol=1e-6)
+    # two views: the mean of the two single-view runs
+    both = predict_keyframes(model, pipe, frames, [20], boxes, 20,
+                             views=tta_views([None, 1.25], flip=False))[20]
+    big = predict_keyframes(model, pipe, frames, [20], boxes, 20,
+                            views=[TTAView(1.25, False)])[20]
+    np.testing.assert_allclose(both[1], (plain[1] + big[1]) / 2, atol=1e-6)

@@ -1,0 +1,71 @@
+"""Seed statistics and the markdown tables of the ablation scripts.
+
+Every ablation trains each row once per data seed (a fresh synthetic dataset *and* a fresh
+initialisation), so rows are compared *paired by seed*: :func:`paired_difference` gives the mean
+and spread of ``row_b - row_a`` over the seeds, which is what "beats by more than the seed spread"
+means in the project's issues. Spread is the sample standard deviation (``ddof = 1``; 0 for one
+seed).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+__all__ = ['SeedStats', 'markdown_table', 'paired_difference', 'seed_stats']
+
+
+@dataclass(frozen=True)
+class SeedStats:
+    """Mean and spread of one number over seeds.
+
+    Attributes:
+        mean: Mean over the seeds with a value (NaN when none).
+        std: Sample standard deviation (0 for one value, NaN for none).
+        n: Seeds with a value.
+    """
+
+    mean: float
+    std: float
+    n: int
+
+    def format(self, digits: int = 2) -> str:
+        """``mean ± std`` (``-`` when there is no value)."""
+        if self.n == 0:
+            return '-'
+        return f'{self.mean:.{digits}f} ± {self.std:.{digits}f}'
+
+    @property
+    def beyond_spread(self) -> bool:
+        """Whether the mean exceeds its own spread (for a paired difference: a win of more
+        than the seed spread)."""
+        return self.n > 0 and self.mean > self.std
+
+
+def seed_stats(values: Sequence[float]) -> SeedStats:
+    """:class:`SeedStats` of ``values`` (NaNs ignored)."""
+    vals = [float(v) for v in values if not math.isnan(float(v))]
+    if not vals:
+        return SeedStats(math.nan, math.nan, 0)
+    mean = sum(vals) / len(vals)
+    if len(vals) == 1:
+        return SeedStats(mean, 0.0, 1)
+    var = sum((v - mean) ** 2 for v in vals) / (len(vals) - 1)
+    return SeedStats(mean, math.sqrt(var), len(vals))
+
+
+def paired_difference(a: Mapping[int, float], b: Mapping[int, float]) -> SeedStats:
+    """Statistics of ``b[seed] - a[seed]`` over the seeds both have."""
+    seeds = sorted(set(a) & set(b))
+    return seed_stats([b[s] - a[s] for s in seeds])
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A GitHub markdown table (first column left-aligned, the others right-aligned)."""
+    if any(len(r) != len(header) for r in rows):
+        raise ValueError('every row needs one cell per header column')
+    lines = ['| ' + ' | '.join(header) + ' |',
+             '|' + '|'.join([':---'] + ['---:'] * (len(header) - 1)) + '|']
+    lines += ['| ' + ' | '.join(r) + ' |' for r in rows]
+    return '\n'.join(lines) + '\n'

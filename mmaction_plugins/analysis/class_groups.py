@@ -1,0 +1,90 @@
+"""Class groups of the synthetic benchmark and per-group means of per-class metrics.
+
+Every synthetic class belongs to one *capability* group (``pose``, ``motion``, ``context``,
+``relation``, ``long-term``, ``arm``; the benchmark's README explains what each needs), listed in
+the data's ``manifest.json``. A second, data-driven split orders the classes by how often they are
+labelled in the training annotations: the rarest ``tail_fraction`` of them are ``tail``, the most
+frequent ``tail_fraction`` are ``head`` (the long-tail groups of decoupled learning).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = ['class_groups', 'frequency_groups', 'group_means']
+
+
+def class_groups(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """Class name → capability group, from a synthetic benchmark's manifest.
+
+    Raises:
+        ValueError: the manifest lists no classes.
+    """
+    classes = manifest.get('classes') or []
+    if not classes:
+        raise ValueError('manifest has no "classes" list (not a synthetic benchmark manifest?)')
+    return {str(c['name']): str(c['group']) for c in classes}
+
+
+def frequency_groups(ava_csv: str, label_map: Mapping[int, str], tail_fraction: float = 1 / 3
+                     ) -> dict[str, str]:
+    """Class name → ``'head'`` / ``'tail'`` by the number of labelled person-keyframes.
+
+    Args:
+        ava_csv: An AVA-layout annotation CSV (``video, second, x1, y1, x2, y2, action, person``).
+        label_map: Class id → name (classes never labelled count 0).
+        tail_fraction: Share of the classes in each of the two groups (rounded down, at least
+            one); the classes in between are ``'mid'``. Ties keep label-map order.
+
+    Returns:
+        dict: Every class of ``label_map``.
+
+    Raises:
+        ValueError: a row with a bad action id (file and line named).
+    """
+    if not 0 < tail_fraction <= 0.5:
+        raise ValueError(f'tail_fraction must be in (0, 0.5], got {tail_fraction}')
+    counts: Counter[int] = Counter()
+    with open(ava_csv, encoding='utf-8', newline='') as f:
+        for line, row in enumerate(csv.reader(f), 1):
+            if not row:
+                continue
+            try:
+                counts[int(row[6])] += 1
+            except (IndexError, ValueError):
+                raise ValueError(f'{ava_csv}:{line}: no integer action id in column 7: {row}'
+                                 ) from None
+    ids = sorted(label_map, key=lambda i: counts.get(i, 0), reverse=True)  # stable: ties in order
+    k = max(1, int(len(ids) * tail_fraction))
+    out = {label_map[i]: 'mid' for i in ids}
+    for i in ids[:k]:
+        out[label_map[i]] = 'head'
+    for i in ids[-k:]:
+        out[label_map[i]] = 'tail'
+    return out
+
+
+def group_means(per_class: Mapping[str, float], groups: Mapping[str, str],
+                order: Iterable[str] | None = None) -> dict[str, float]:
+    """Mean of a per-class metric over each group's classes (classes with a NaN value — no
+    ground truth — left out; a group with no value left is NaN).
+
+    Args:
+        per_class: Class name → value.
+        groups: Class name → group; classes missing from ``per_class`` are skipped.
+        order: Groups to report, in this order (default: first appearance in ``groups``).
+
+    Returns:
+        dict: Group → mean.
+    """
+    names = list(dict.fromkeys(groups.values())) if order is None else list(order)
+    out = {}
+    for g in names:
+        vals = [float(per_class[c]) for c, gc in groups.items()
+                if gc == g and c in per_class and not math.isnan(float(per_class[c]))]
+        out[g] = sum(vals) / len(vals) if vals else math.nan
+    return out

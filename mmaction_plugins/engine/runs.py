@@ -1,0 +1,222 @@
+"""Run the project's tools from Python: generate data, train (resuming), test, with progress.
+
+The quick start and the ablation scripts chain several trainings; each one runs
+``tools/train.py`` / ``tools/test.py`` in a subprocess on a config dumped to its own work folder
+(``<step>/config.py``, re-runnable by hand), with the output going to ``<step>/train.log`` and a
+progress bar drawn from mmengine's ``Epoch(train) [e][i/n]`` log lines. A finished step (its last
+checkpoint, its metrics file) is not run again; an interrupted training resumes from its last
+checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+import time
+from typing import Any
+
+__all__ = ['Progress', 'ensure_data', 'point_stad_config_at', 'run_tool', 'set_epochs',
+           'train', 'train_and_test']
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+_TRAIN_LINE = re.compile(r'Epoch\(train\)\s*\[(\d+)\]\[\s*(\d+)/(\d+)\]')
+
+
+class Progress:
+    """A one-line text progress bar on stderr (no dependency, safe in CI logs)."""
+
+    def __init__(self, label: str, total: int, width: int = 30) -> None:
+        self.label, self.total, self.width = label, max(int(total), 1), width
+        self.done = 0
+        self.start: float | None = None  # the first update starts the clock
+        self.tty = sys.stderr.isatty()
+        self._last_print = -1.0
+        self._printed_done = -1
+
+    def update(self, done: int | None = None, step: int = 0) -> None:
+        """Set (``done``) or advance (``step``) the count; redraw at most every 0.5 s (every
+        15 s when stderr is not a terminal), and once at the end."""
+        now = time.monotonic()
+        if self.start is None:
+            self.start = now
+        self.done = min(self.total, self.done + step if done is None else done)
+        if self.done == self._printed_done or (
+                now - self._last_print < (0.5 if self.tty else 15.0) and self.done < self.total):
+            return
+        self._last_print = now
+        self._printed_done = self.done
+        frac = self.done / self.total
+        bar = '#' * int(frac * self.width)
+        eta = (now - self.start) * (1 - frac) / frac if frac > 0 else float('nan')
+        if self.done == self.total:
+            eta = 0.0
+        line = (f'  {self.label:<22} [{bar:<{self.width}}] {self.done}/{self.total} '
+                f'{now - self.start:6.0f}s elapsed, eta {eta:4.0f}s')
+        sys.stderr.write(('\r' + line) if self.tty else (line + '\n'))
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        """Finish the line."""
+        self.update(self.total)
+        if self.tty:
+            sys.stderr.write('\n')
+            sys.stderr.flush()
+
+
+def _tail(path: str, n: int = 30) -> str:
+    with open(path, encoding='utf-8', errors='replace') as f:
+        return ''.join(f.readlines()[-n:])
+
+
+def run_tool(args: list[str], log_path: str, label: str, epochs: int | None = None) -> None:
+    """Run ``python <args>`` with output to ``log_path``; for a training of ``epochs`` epochs,
+    draw a progress bar from mmengine's ``Epoch(train) [e][i/n]`` log lines.
+
+    Raises:
+        RuntimeError: with the log's tail when the command fails.
+    """
+    os.makedirs(osp.dirname(log_path), exist_ok=True)
+    bar = Progress(label, 1)
+    with open(log_path, 'a', encoding='utf-8') as log:
+        proc = subprocess.Popen([sys.executable, *args], stdout=log, stderr=subprocess.STDOUT,
+                                cwd=os.getcwd())
+        pos = 0
+        while True:
+            rc = proc.poll()
+            with open(log_path, encoding='utf-8', errors='replace') as f:
+                f.seek(pos)
+                chunk = f.read()
+                pos = f.tell()
+            for m in _TRAIN_LINE.finditer(chunk):
+                epoch, it, per_epoch = (int(g) for g in m.groups())
+                if epochs:
+                    bar.total = epochs * per_epoch
+                    bar.update((epoch - 1) * per_epoch + it)
+            if rc is not None:
+                break
+            time.sleep(1.0)
+    if rc != 0:
+        raise RuntimeError(f'{" ".join(args)} failed (exit {rc}); log {log_path}:\n'
+                           f'{_tail(log_path)}')
+    bar.close()
+
+
+def train(cfg: Any, step_dir: str, label: str, seed: int) -> str:
+    """Train ``cfg`` in ``step_dir`` (resuming an interrupted run) unless its last checkpoint
+    exists.
+
+    Args:
+        cfg: An mmengine ``Config``; dumped to ``<step_dir>/config.py`` (overwritten each call).
+        step_dir: Work folder (checkpoints, ``train.log``).
+        label: Progress-bar label.
+        seed: ``tools/train.py --seed``.
+
+    Returns:
+        str: ``<step_dir>/epoch_<max_epochs>.pth``.
+    """
+    os.makedirs(step_dir, exist_ok=True)
+    cfg_path = osp.join(step_dir, 'config.py')
+    cfg.dump(cfg_path)
+    epochs = int(cfg.train_cfg.max_epochs)
+    final = osp.join(step_dir, f'epoch_{epochs}.pth')
+    if osp.isfile(final):
+        print(f'  {label}: {final} exists, not retrained')
+        return final
+    resume = ['--resume'] if osp.isfile(osp.join(step_dir, 'last_checkpoint')) else []
+    run_tool([osp.join(REPO, 'tools', 'train.py'), cfg_path, '--work-dir', step_dir,
+              '--seed', str(seed), *resume], osp.join(step_dir, 'train.log'),
+             f'{label}: train', epochs)
+    return final
+
+
+def train_and_test(cfg: Any, step_dir: str, label: str, seed: int) -> dict[str, float]:
+    """:func:`train`, then ``tools/test.py`` on the last checkpoint (unless its metrics are newer
+    than it); returns the test metrics (``<step_dir>/test_metrics.json``)."""
+    final = train(cfg, step_dir, label, seed)
+    metrics_path = osp.join(step_dir, 'test_metrics.json')
+    if not osp.isfile(metrics_path) or osp.getmtime(metrics_path) < osp.getmtime(final):
+        run_tool([osp.join(REPO, 'tools', 'test.py'), osp.join(step_dir, 'config.py'), final,
+                  '--work-dir', step_dir], osp.join(step_dir, 'test.log'), f'{label}: test')
+    with open(metrics_path, encoding='utf-8') as f:
+        return json.load(f)
+
+
+def ensure_data(preset: str, seed: int, out: str) -> dict[str, Any]:
+    """Generate the synthetic benchmark into ``out`` unless it already holds preset+seed.
+
+    Returns:
+        dict: The benchmark's ``manifest.json``.
+
+    Raises:
+        RuntimeError: ``out`` holds another preset or seed.
+    """
+    from mmaction_plugins.datasets.synthetic.generate import generate
+    from mmaction_plugins.datasets.synthetic.presets import PRESETS
+
+    manifest_path = osp.join(out, 'manifest.json')
+    if osp.isfile(manifest_path):
+        with open(manifest_path, encoding='utf-8') as f:
+            manifest = json.load(f)
+        if manifest.get('seed') == seed and manifest.get('preset', {}).get('name') == preset:
+            print(f'  {out} holds preset {preset!r} seed {seed}: not regenerated')
+            return manifest
+        raise RuntimeError(f'{manifest_path}: holds preset '
+                           f'{manifest.get("preset", {}).get("name")!r} seed '
+                           f'{manifest.get("seed")}, not {preset!r} seed {seed}; pass another '
+                           '--data folder or delete it')
+    n_videos = PRESETS[preset].n_train + PRESETS[preset].n_val
+    bar = Progress('generate', n_videos)
+    manifest = generate(PRESETS[preset], seed, out, progress=lambda msg: bar.update(step=1))
+    bar.close()
+    return manifest
+
+
+def point_stad_config_at(cfg: Any, data_root: str, work_dir: str,
+                         proposals: dict[str, str] | None = None,
+                         score_thr: float | None = None) -> Any:
+    """Point an AVA-layout STAD config (``STADDataset`` loaders, ``OfficialAVAMetric``) at a
+    synthetic benchmark folder, in place.
+
+    Args:
+        cfg: The config (modified and returned).
+        data_root: A folder written by ``python -m mmaction_plugins.datasets.synthetic``.
+        work_dir: The config's ``work_dir``.
+        proposals: ``{'train': path, 'val': path}`` person proposals; defaults to the
+            benchmark's ground-truth boxes (``ava_dense_proposals_<split>.json``).
+        score_thr: ``person_det_score_thr`` of the loaders (unchanged when None).
+    """
+    anno = osp.join(data_root, 'ava', 'annotations')
+    for loader, split in (('train_dataloader', 'train'), ('val_dataloader', 'val'),
+                          ('test_dataloader', 'val')):
+        ds = cfg[loader].dataset
+        ds.ann_file = osp.join(anno, f'ava_{split}.csv')
+        ds.exclude_file = osp.join(anno, f'ava_{split}_excluded_timestamps.csv')
+        ds.label_file = osp.join(anno, 'ava_action_list.pbtxt')
+        ds.proposal_file = (proposals[split] if proposals is not None
+                            else osp.join(anno, f'ava_dense_proposals_{split}.json'))
+        if score_thr is not None:
+            ds.person_det_score_thr = score_thr
+        ds.data_prefix = dict(img=osp.join(data_root, 'ava', 'rawframes'))
+    for ev in ('val_evaluator', 'test_evaluator'):
+        cfg[ev].ann_file = osp.join(anno, 'ava_val.csv')
+        cfg[ev].exclude_file = osp.join(anno, 'ava_val_excluded_timestamps.csv')
+        cfg[ev].label_file = osp.join(anno, 'ava_action_list.pbtxt')
+    cfg.work_dir = work_dir
+    return cfg
+
+
+def set_epochs(cfg: Any, epochs: int) -> None:
+    """Shorten or lengthen a schedule: epochs, validation at the end, schedulers clipped."""
+    cfg.train_cfg.max_epochs = epochs
+    cfg.train_cfg.val_interval = epochs
+    for sch in cfg.param_scheduler:
+        if sch.get('by_epoch', True):
+            sch['end'] = min(sch.get('end', epochs), epochs)
+            if 'T_max' in sch:
+                sch['T_max'] = epochs
+            if 'milestones' in sch:
+                sch['milestones'] = [m for m in sch['milestones'] if m < epochs]
