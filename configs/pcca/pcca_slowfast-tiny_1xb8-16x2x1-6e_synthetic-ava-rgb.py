@@ -23,3 +23,10 @@ model = dict(
             attn_drop=0.0,
             dropout=0.0),
         bbox_head=dict(in_channels=80)))
+
+# `tools/test.py ... --tta`: the test input (64 px) and 1.25x (80 px, the top of the training
+# scale jitter), each also flipped; per-person scores averaged
+tta_model = dict(
+    type='STADTTAModel',
+    views=[dict(size=None), dict(size=None, flip=True),
+           dict(size=1.25), dict(size=1.25, flip=True)])

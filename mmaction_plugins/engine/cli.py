@@ -39,6 +39,16 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
     return args
 
 
+def _wrap_tta(cfg: Any) -> None:
+    """mmdet's / mmaction2's ``--tta``: ``tta_model`` wraps ``model``; ``tta_pipeline``, when
+    the config has one, replaces the test pipeline."""
+    tta = dict(cfg.get('tta_model') or dict(type='STADTTAModel'))
+    tta['module'] = cfg.model
+    cfg.model = tta
+    if cfg.get('tta_pipeline') is not None:
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+
+
 def _prepare_cfg(cfg: Any, args: argparse.Namespace) -> Any:
     """Apply the flags shared by train and test to a loaded config."""
     if args.cfg_options:
@@ -156,11 +166,16 @@ def test_main(argv: Sequence[str] | None = None) -> dict[str, float]:
     parser.add_argument('checkpoint', help='checkpoint file (path or URL)')
     parser.add_argument('--out-json', default=None,
                         help='where to write the metrics (default <work_dir>/test_metrics.json)')
+    parser.add_argument('--tta', action='store_true',
+                        help="test-time augmentation: wrap the model in the config's tta_model "
+                             "(default: STADTTAModel, the test input and its flip)")
     _common_args(parser)
     args = _parse(parser, argv)
 
     cfg = _prepare_cfg(Config.fromfile(args.config), args)
     cfg.load_from = args.checkpoint
+    if args.tta:
+        _wrap_tta(cfg)
     metrics = build_runner(cfg).test()
     metrics = {k: float(v) for k, v in (metrics or {}).items()}
     if is_main_process():

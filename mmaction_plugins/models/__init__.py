@@ -5,6 +5,11 @@ Importing this package registers the heads (mmaction ``MODELS``); it needs the u
 """
 
 from mmaction_plugins.models import roi_heads, tta
-from mmaction_plugins.models.roi_heads import PCCARoIHead, PersonContextCrossAttention
+from mmaction_plugins.models.roi_heads import (
+    HR2O,
+    ACARRoIHead,
+    PCCARoIHead,
+    PersonContextCrossAttention,
+)
 
-__all__ = ['PCCARoIHead', 'PersonContextCrossAttention', 'roi_heads', 'tta']
+__all__ = ['PCCARoIHead', 'PersonContextCrossAttention', 'roi_heads', 'tta', 'ACARRoIHead', 'HR2O']

@@ -59,6 +59,11 @@ def test_multisports_train_test(fixtures_dir, tmp_path):
     metrics = _metrics(proc)
     for key in ('mAP/frameAP', 'mAP/v_map@0.2', 'mAP/v_map@0.5'):
         assert key in metrics and not math.isnan(metrics[key]), metrics
+    # --tta: the config has no tta_model, so STADTTAModel's default (the input and its flip)
+    proc = run_tool(['tools/test.py', MS_TINY, osp.join(work, 'epoch_1.pth'), '--work-dir', work,
+                     '--tta', '--out-json', osp.join(work, 'tta.json')])
+    tta = _metrics(proc)
+    assert set(tta) == set(metrics) and not math.isnan(tta['mAP/frameAP'])
 
 
 def _run_dist(args: list[str]) -> subprocess.CompletedProcess:

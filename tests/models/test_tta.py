@@ -205,3 +205,37 @@ def test_tiny_pcca_model_two_scales_and_flip():
     torch.testing.assert_close(merged.pred_instances.bboxes, torch.from_numpy(boxes) / 64,
                                rtol=0, atol=0)
     assert not torch.allclose(scores[0], scores[1])  # the flipped view is a different input
+
+
+def test_tta_model_wraps_the_config_model_and_equals_stad_tta_predict():
+    from mmaction.registry import MODELS as MMACTION_MODELS
+    from mmaction.registry import TRANSFORMS
+    from mmengine.config import Config
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import init_default_scope
+
+    import mmaction_plugins.models  # noqa: F401
+    from mmaction_plugins.engine.cli import _wrap_tta
+    from mmaction_plugins.models.tta import STADTTAModel
+
+    cfg = Config.fromfile(PHASE1)
+    assert [v['size'] for v in cfg.tta_model.views] == [None, None, 1.25, 1.25]
+    _wrap_tta(cfg)  # what tools/test.py --tta does
+    assert cfg.model.type == 'STADTTAModel' and cfg.model.module.type == 'FastRCNN'
+    init_default_scope('mmaction')
+    torch.manual_seed(0)
+    tta = MMACTION_MODELS.build(cfg.model).eval()
+    assert isinstance(tta, STADTTAModel)
+    assert tta.views == tta_views([None, 1.25], flip=True)
+    pack = TRANSFORMS.build(dict(type='PackActionInputs'))
+    boxes = np.array([[4, 8, 24, 60], [30, 2, 64, 40]], np.float32)
+    data = pseudo_collate([pack(dict(
+        imgs=np.random.default_rng(1).uniform(0, 255, (3, 16, 64, 64)).astype(np.float32),
+        proposals=boxes, gt_bboxes=boxes, gt_labels=np.zeros((2, 20), np.float32),
+        img_shape=(64, 64), img_key='v,0902', video_id='v', timestamp=902))])
+    (got,) = tta.test_step(data)
+    (ref,) = stad_tta_predict(tta.module, data, tta.views)
+    torch.testing.assert_close(got.pred_instances.scores, ref.pred_instances.scores)
+    with pytest.raises(ValueError, match='size and flip'):
+        STADTTAModel(tta.module, views=[dict(scale=2)])
+    assert STADTTAModel(tta.module).views == tta_views()

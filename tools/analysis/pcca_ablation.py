@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help='epochs of rows 1 and 2 (the configs say 6 for the small preset; full '
                         'has 6.5x more keyframes per epoch)')
     p.add_argument('--phase2-epochs', type=int, default=1, help='epochs of the decoupled phase 2')
+    p.add_argument('--phase2-lr', type=float, default=None,
+                   help="phase 2's learning rate (default: the config's, 0.01)")
     p.add_argument('--stride', type=int, default=6,
                    help='score every N-th validation frame (30 fps / N)')
     p.add_argument('--tta-scales', type=float, nargs='+', default=[1.0, 1.25],
@@ -153,6 +155,8 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
         cfg.train_cfg.val_interval = epochs + 1  # scored below on the MultiSports layout
         if row == 'pcca+decoupled':
             cfg.load_from = ckpts['pcca']
+            if args.phase2_lr is not None:
+                cfg.optim_wrapper.optimizer.lr = args.phase2_lr
         t = time.monotonic()
         ckpts[row] = train(cfg, osp.join(seed_dir, row), f'seed {seed} {row}', seed)
         timings[f'train {row}'] = round(time.monotonic() - t, 1)
@@ -214,7 +218,8 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
              f'seeds (AP in %); every {args.stride}th validation frame (30/{args.stride} fps), '
              f'ground-truth person boxes, detections: {args.labels!r} labels per box. '
              f'Rows 1-2: {args.epochs} epochs, row 3: +{args.phase2_epochs} epoch(s) of '
-             f'phase 2, row 4: scales {args.tta_scales} x flip.', '',
+             f'phase 2 (lr {args.phase2_lr or "of the config"}), row 4: scales '
+             f'{args.tta_scales} x flip.', '',
              '**Overall**', '', markdown_table(['row', *METRICS], overall)]
     for metric in METRICS:
         lines += [f'**{metric} per class group**', '', _table(per_seed, rows, metric, columns)]

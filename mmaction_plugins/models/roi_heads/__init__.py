@@ -1,5 +1,6 @@
 """RoI heads for STAD, registered in ``mmaction.registry.MODELS`` where they are defined."""
 
+from mmaction_plugins.models.roi_heads.acar_head import HR2O, ACARRoIHead, LongTermBankAttention
 from mmaction_plugins.models.roi_heads.pcca_head import (
     PCCARoIHead,
     PersonContextCrossAttention,
@@ -9,4 +10,4 @@ from mmaction_plugins.models.roi_heads.pcca_head import (
 )
 
 __all__ = ['PCCARoIHead', 'PersonContextCrossAttention', 'context_rois', 'person_token_mask',
-           'token_centres']
+           'token_centres', 'ACARRoIHead', 'HR2O', 'LongTermBankAttention']

@@ -8,6 +8,8 @@ from mmaction_plugins.models.tta.stad_tta import (
     stad_tta_predict,
     tta_views,
 )
+from mmaction_plugins.models.tta.stad_tta_model import STADTTAModel
 
-__all__ = ['TTAView', 'augment_sample', 'flip_boxes', 'merge_view_predictions', 'scale_boxes',
+__all__ = ['STADTTAModel', 'TTAView', 'augment_sample', 'flip_boxes', 'merge_view_predictions',
+           'scale_boxes',
            'stad_tta_predict', 'tta_views']
