@@ -152,8 +152,39 @@ def _registry(scope: str):
     return MODELS
 
 
+def _point_banks_at(node: object, root: str, timestamps=(902, 903)) -> int:
+    """Give every long-term feature bank of a model config (``ACARRoIHead.long_term_bank``,
+    ``BankFBOHead.bank``) a small bank under ``root`` with features of the right width for the
+    keyframes of :func:`_stad_batch` (video ``vid``); returns how many banks were made."""
+    from mmaction_plugins.datasets.feature_bank import write_bank_meta, write_video_bank
+
+    made = 0
+    if isinstance(node, dict):
+        kind = str(node.get('type', '')).split('.')[-1]
+        bank, channels = None, None
+        if kind == 'ACARRoIHead' and node.get('long_term_bank'):
+            bank = node['long_term_bank']
+            channels = node.get('bank_channels') or node['hidden_channels']
+        elif kind == 'BankFBOHead':
+            bank, channels = node['bank'], node['fbo_cfg']['lt_feat_channels']
+        if bank is not None:
+            bank['root'] = osp.join(root, f'bank{made}')
+            write_bank_meta(bank['root'], 'test', int(channels))
+            rng = np.random.default_rng(1)
+            write_video_bank(bank['root'], 'vid', {
+                t: (np.tile([[0.1, 0.1, 0.5, 0.9]], (n, 1)), rng.normal(size=(n, channels)))
+                for n, t in enumerate(timestamps, 1)}, int(channels))
+            made += 1
+        for v in node.values():
+            made += _point_banks_at(v, osp.join(root, f'sub{made}'))
+    elif isinstance(node, (list, tuple)):
+        for i, v in enumerate(node):
+            made += _point_banks_at(v, osp.join(root, f'item{i}'))
+    return made
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, CONFIG_DIR))
-def test_config_builds_and_steps(path):
+def test_config_builds_and_steps(path, tmp_path):
     from mmengine.config import Config
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import init_default_scope
@@ -165,6 +196,7 @@ def test_config_builds_and_steps(path):
     scope = cfg.get('default_scope', 'mmaction')
     init_default_scope(scope)
     _disable_pretrained(cfg.model)
+    _point_banks_at(cfg.model, str(tmp_path))  # feature banks are dumped files: make small ones
     model_type = cfg.model['type']
     assert model_type in BATCH_BUILDERS, f'no batch builder for model type {model_type}: add one'
     make_batch, test_batch_size, check_outputs = BATCH_BUILDERS[model_type]

@@ -1,7 +1,9 @@
 """Datasets, proposal files and data utilities."""
 
+from mmaction_plugins.datasets import transforms
 from mmaction_plugins.datasets.class_balanced_sampler import ClassBalancedSampler
 from mmaction_plugins.datasets.proposals import load_proposals, validate_proposals
-from mmaction_plugins.datasets.stad_dataset import STADDataset
+from mmaction_plugins.datasets.stad_dataset import STADDataset, STADKineticsDataset
 
-__all__ = ['ClassBalancedSampler', 'STADDataset', 'load_proposals', 'validate_proposals']
+__all__ = ['ClassBalancedSampler', 'STADDataset', 'STADKineticsDataset', 'load_proposals',
+           'transforms', 'validate_proposals']

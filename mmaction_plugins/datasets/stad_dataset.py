@@ -1,42 +1,34 @@
-"""AVA-format spatio-temporal action detection dataset with validated inputs and safe proposals."""
+"""AVA-format spatio-temporal action detection datasets with validated inputs and safe proposals:
+:class:`STADDataset` (mmaction2's ``AVADataset``: AVA, MultiSports, the synthetic benchmark) and
+:class:`STADKineticsDataset` (mmaction2's ``AVAKineticsDataset``: AVA-Kinetics, whose Kinetics
+clips have their own frame layout), the two sides of the seed-001 joint AVA + Kinetics training."""
 
 from __future__ import annotations
 
 import os
 from collections import Counter
 
-from mmaction.datasets import AVADataset
+from mmaction.datasets import AVADataset, AVAKineticsDataset
 from mmaction.registry import DATASETS
 from mmengine.logging import MMLogger
 
 from mmaction_plugins.datasets.proposals import load_proposals
 
-__all__ = ['STADDataset']
+__all__ = ['STADDataset', 'STADKineticsDataset']
 
 
-@DATASETS.register_module()
-class STADDataset(AVADataset):
-    """mmaction2's :class:`~mmaction.datasets.AVADataset`, made safe and strict.
+class _SafeSTADMixin:
+    """The safe, strict loading shared by both datasets (see :class:`STADDataset`)."""
 
-    It reads the same files with the same arguments (AVA and MultiSports layouts), and differs in:
-
-    * **proposals** are loaded by :func:`~mmaction_plugins.datasets.proposals.load_proposals`:
-      legacy ``.pkl`` through a restricted unpickler (never ``pickle.load``), or ``.json`` /
-      ``.npz``; each key's boxes are validated; keys with no box count as absent.
-    * **annotation rows** are checked before parsing: a malformed row raises ``ValueError`` naming
-      the file and line; labels outside ``0..num_classes-1`` raise; labels absent from
-      ``label_file`` are counted and logged (they are kept for training, as upstream does, and the
-      evaluator ignores them). An empty annotation file is an error.
-    * **exclusions** with malformed rows raise with file and line.
-
-    Args:
-        proposal_file: Proposal file (see above). Defaults to None.
-        **kwargs: Everything :class:`~mmaction.datasets.AVADataset` takes.
-    """
+    ann_file: str
+    label_file: str | None
+    num_classes: int
+    custom_classes: list | None
+    exclude_file: str | None
 
     def __init__(self, *args, proposal_file: str | None = None, **kwargs) -> None:
         # Let the parent build everything except the (unsafe, pickle.load) proposal loading.
-        super().__init__(*args, proposal_file=None, **kwargs)
+        super().__init__(*args, proposal_file=None, **kwargs)  # type: ignore[call-arg]
         self.proposal_file = proposal_file
         self.proposals = None
         if proposal_file:
@@ -94,7 +86,7 @@ class STADDataset(AVADataset):
     def load_data_list(self) -> list[dict]:
         """Validate the annotation file, then parse it as :class:`AVADataset` does."""
         self._validate_ann_file()
-        return super().load_data_list()
+        return super().load_data_list()  # type: ignore[misc]
 
     def filter_data(self) -> list[dict]:
         """Drop excluded keyframes; malformed exclusion rows raise with file and line."""
@@ -105,4 +97,38 @@ class STADDataset(AVADataset):
                     if line.strip() and (len(parts) != 2 or not parts[1].strip().isdigit()):
                         raise ValueError(f'{self.exclude_file}:{lineno}: expected '
                                          f'"video_id,timestamp", got {line.strip()!r}')
-        return super().filter_data()
+        return super().filter_data()  # type: ignore[misc]
+
+
+@DATASETS.register_module()
+class STADDataset(_SafeSTADMixin, AVADataset):
+    """mmaction2's :class:`~mmaction.datasets.AVADataset`, made safe and strict.
+
+    It reads the same files with the same arguments (AVA and MultiSports layouts), and differs in:
+
+    * **proposals** are loaded by :func:`~mmaction_plugins.datasets.proposals.load_proposals`:
+      legacy ``.pkl`` through a restricted unpickler (never ``pickle.load``), or ``.json`` /
+      ``.npz``; each key's boxes are validated; keys with no box count as absent.
+    * **annotation rows** are checked before parsing: a malformed row raises ``ValueError`` naming
+      the file and line; labels outside ``0..num_classes-1`` raise; labels absent from
+      ``label_file`` are counted and logged (they are kept for training, as upstream does, and the
+      evaluator ignores them). An empty annotation file is an error.
+    * **exclusions** with malformed rows raise with file and line.
+
+    Args:
+        proposal_file: Proposal file (see above). Defaults to None.
+        **kwargs: Everything :class:`~mmaction.datasets.AVADataset` takes.
+    """
+
+
+@DATASETS.register_module()
+class STADKineticsDataset(_SafeSTADMixin, AVAKineticsDataset):
+    """mmaction2's :class:`~mmaction.datasets.AVAKineticsDataset` (AVA-Kinetics: AVA movies and
+    10-s Kinetics clips in one annotation file), with :class:`STADDataset`'s safe proposals and
+    checked annotation, label and exclusion files.
+
+    Args:
+        proposal_file: Proposal file (``.pkl`` through the restricted unpickler, ``.json``,
+            ``.npz``). Defaults to None.
+        **kwargs: Everything :class:`~mmaction.datasets.AVAKineticsDataset` takes.
+    """

@@ -23,6 +23,7 @@ from mmengine.logging import MMLogger
 
 from mmaction_plugins.evaluation.ava import evaluate_ava
 from mmaction_plugins.evaluation.label_map import read_label_map
+from mmaction_plugins.utils.atomic_io import atomic_write_bytes
 
 __all__ = ['OfficialAVAMetric']
 
@@ -43,6 +44,9 @@ class OfficialAVAMetric(BaseMetric):
             counting them as false positives (the official behaviour).
         per_class: also return ``class/<name>`` (AP of every class in the label map, NaN
             without ground truth).
+        out_csv: also keep the detections CSV (mmaction2's ``results2csv`` layout) at this path,
+            written atomically (for ensembling, :mod:`mmaction_plugins.evaluation.ensemble`).
+            Defaults to None.
         collect_device: see ``BaseMetric``.
         prefix: see ``BaseMetric``.
     """
@@ -53,7 +57,8 @@ class OfficialAVAMetric(BaseMetric):
                  options: tuple[str, ...] = ('mAP',), action_thr: float = 0.002,
                  num_classes: int = 81, custom_classes: list[int] | None = None,
                  ignore_unannotated: bool = False, per_class: bool = False,
-                 collect_device: str = 'cpu', prefix: str | None = None) -> None:
+                 out_csv: str | None = None, collect_device: str = 'cpu',
+                 prefix: str | None = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         if tuple(options) != ('mAP',):
             raise ValueError(f"OfficialAVAMetric supports options=('mAP',) only, got {options}")
@@ -65,6 +70,7 @@ class OfficialAVAMetric(BaseMetric):
         self.custom_classes = [0, *custom_classes] if custom_classes is not None else None
         self.ignore_unannotated = ignore_unannotated
         self.per_class = per_class
+        self.out_csv = out_csv
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         """Convert each sample's predictions to per-class ``(n, 5)`` arrays (mmaction2's way).
@@ -107,6 +113,9 @@ class OfficialAVAMetric(BaseMetric):
                                  f'action_thr={self.action_thr}; nothing to evaluate')
             res = evaluate_ava(self.ann_file, csv_path, label_map, self.exclude_file,
                                ignore_unannotated=self.ignore_unannotated)
+            if self.out_csv:
+                with open(csv_path, 'rb') as f:
+                    atomic_write_bytes(self.out_csv, f.read())
         logger = MMLogger.get_current_instance()
         for name, ap in res.per_class.items():
             logger.info(f'AP {name}: {"n/a (no ground truth)" if ap is None else f"{ap:.4f}"}')

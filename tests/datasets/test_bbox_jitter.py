@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import mmaction_plugins  # compat repairs, registries
-import mmaction_plugins.datasets.transforms  # noqa: F401  (registers BoxJitter until wired)
 from mmaction_plugins.datasets.transforms import BoxJitter
 
 H, W = 240, 320

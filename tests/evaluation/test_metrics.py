@@ -78,6 +78,24 @@ def test_official_ava_metric_per_class(tmp_path):
     assert res['overall'] == pytest.approx(np.mean(finite), abs=1e-12)
 
 
+def test_official_ava_metric_keeps_the_scored_csv(tmp_path):
+    """out_csv: the very detections that were scored, for ensembling; scoring the kept file
+    again gives the same mAP."""
+    from mmaction_plugins.evaluation import evaluate_ava
+
+    lm, samples = _ava_case(tmp_path, np.random.default_rng(2))
+    out = tmp_path / 'kept' / 'detections.csv'
+    metric = METRICS.build(dict(type='OfficialAVAMetric', ann_file=str(tmp_path / 'gt.csv'),
+                                label_file=str(tmp_path / 'map.txt'), out_csv=str(out),
+                                exclude_file=str(tmp_path / 'excl.csv'), num_classes=4))
+    metric.process(None, samples)
+    res = metric.compute_metrics(metric.results)
+    rows = out.read_text().splitlines()
+    assert rows and all(len(r.split(',')) == 8 for r in rows)
+    again = evaluate_ava(tmp_path / 'gt.csv', out, lm, tmp_path / 'excl.csv')
+    assert again.mAP == pytest.approx(res['overall'], abs=1e-12)
+
+
 def test_official_multisports_metric(tmp_path):
     from mmaction.evaluation.functional.multisports_utils import frameAP, videoAP
 

@@ -27,6 +27,8 @@ from mmaction.models.roi_heads import AVARoIHead
 from mmaction.registry import MODELS
 from torch import Tensor, nn
 
+from mmaction_plugins.datasets.feature_bank import FeatureBank
+
 __all__ = ['ACARRoIHead', 'HR2O', 'LongTermBankAttention']
 
 _NORMS = ('group', 'layer', 'none')
@@ -294,11 +296,17 @@ class ACARRoIHead(AVARoIHead):
     to itself). Use it in an AVA-style FastRCNN config as
     ``roi_head=dict(type='mmaction.ACARRoIHead', ...)`` (the model block is mmdet-scoped).
 
-    Long-term hook: ``_bbox_forward(x, rois, metas, long_term=[bank_0, ..., bank_{B-1}])`` with
-    ``bank_b`` a ``(M_b, bank_channels)`` tensor or None; with ``bank_attention=True`` the actors
-    of clip ``b`` attend to ``bank_b`` (:class:`LongTermBankAttention`, output width unchanged);
-    clips without a bank, and calls without ``long_term`` (``AVARoIHead.loss`` / ``predict`` pass
-    none), skip the step.
+    Long-term support (the report's actor-context feature bank, ACFB): with ``bank_attention=True``
+    the pooled relation features ``r`` of clip ``b``'s actors attend to a bank ``(M_b,
+    bank_channels)`` (:class:`LongTermBankAttention`, output width unchanged). The banks come
+    from ``long_term_bank`` (a :class:`~mmaction_plugins.datasets.feature_bank.FeatureBank`
+    window around each clip's ``img_key``: what training and testing use) or are passed
+    explicitly, ``_bbox_forward(x, rois, metas, long_term=[bank_0, ..., bank_{B-1}])`` (a bank
+    may be None); a clip with an empty bank skips the step. The bank itself is written by
+    ``tools/dump_features.py`` from a trained ACAR model: :meth:`bank_features` gives, per actor,
+    the spatially averaged first-order relation map (``bank_source='relation'``, the report's
+    "precomputed actor-context relation features"; ACAR-Net keeps the whole map, we keep its
+    mean: ``2 E`` bytes per actor in float16) or the high-order one (``'high_order'``).
 
     Args:
         bbox_roi_extractor: RoI extractor config (``SingleRoIExtractor3D``, ``with_global``
@@ -324,6 +332,12 @@ class ACARRoIHead(AVARoIHead):
             ``ceil(img_shape / featmap_stride)`` (ACAR-Net's ``sizes_before_padding``), so that
             batch padding is no context. Defaults to True.
         bank_attention: Build the long-term bank attention. Defaults to False.
+        long_term_bank: Keyword arguments of
+            :class:`~mmaction_plugins.datasets.feature_bank.FeatureBank` (``root``, ``window``,
+            ``max_per_keyframe``, ``exclude_current``...): read the banks from disk around every
+            clip's keyframe. Needs ``bank_attention``. Defaults to None (banks only when passed).
+        bank_source: What :meth:`bank_features` returns, ``'relation'`` (first-order) or
+            ``'high_order'``. Defaults to ``'relation'``.
         bank_channels: Channels of the bank features. Defaults to ``hidden_channels``.
         bank_heads: Heads of the bank attention. Defaults to 1.
         bank_dropout: Dropout of the bank attention. Defaults to 0.
@@ -337,6 +351,7 @@ class ACARRoIHead(AVARoIHead):
                  relation_kernel: int = 3, relation_padding: int = 0,
                  downsample: str = 'max2x2', hr2o: dict | None = None,
                  crop_padding: bool = True, bank_attention: bool = False,
+                 long_term_bank: dict | None = None, bank_source: str = 'relation',
                  bank_channels: int | None = None, bank_heads: int = 1,
                  bank_dropout: float = 0.0, shared_head: dict | None = None,
                  train_cfg: dict | None = None, test_cfg: dict | None = None,
@@ -357,6 +372,11 @@ class ACARRoIHead(AVARoIHead):
         if relation_kernel < 1 or relation_padding < 0:
             raise ValueError(f'relation_kernel must be >= 1 and relation_padding >= 0, got '
                              f'{relation_kernel}, {relation_padding}')
+        if bank_source not in ('relation', 'high_order'):
+            raise ValueError(f"bank_source must be 'relation' or 'high_order', got "
+                             f'{bank_source!r}')
+        if long_term_bank is not None and not bank_attention:
+            raise ValueError('long_term_bank needs bank_attention=True')
         hr2o = dict(hr2o or {})
         if 'channels' in hr2o:
             raise ValueError('set the HR2O width with ACARRoIHead(hidden_channels=...), not '
@@ -390,6 +410,9 @@ class ACARRoIHead(AVARoIHead):
         self.bank_attention = (LongTermBankAttention(
             channels=hidden_channels, bank_channels=bank_channels, num_heads=bank_heads,
             dropout=bank_dropout) if bank_attention else None)
+        self.bank_source = bank_source
+        self.feature_bank = (FeatureBank(**long_term_bank) if long_term_bank is not None
+                             else None)
         self.out_channels = self.actor_channels + hidden_channels
         head_in = getattr(self.bbox_head, 'in_channels', None)
         if head_in is not None and head_in != self.out_channels:
@@ -428,26 +451,77 @@ class ACARRoIHead(AVARoIHead):
         r = F.relu(self.conv2(r))
         return self.downsample(r)
 
-    def _bbox_forward(self, x: Tensor | tuple[Tensor, ...], rois: Tensor,
-                      batch_img_metas: list[dict], long_term: Sequence[Tensor | None] | None = None,
-                      **kwargs) -> dict:
-        """Actor + context features -> relation maps -> HR2O -> classifier.
+    def _relations(self, x: Tensor | tuple[Tensor, ...], rois: Tensor,
+                   batch_img_metas: list[dict]) -> tuple[Tensor, Tensor, Tensor]:
+        """Actor features and pooled first- and high-order relation features of every RoI.
 
         Args:
             x: Backbone features, ``(B, C_i, T_i, H, W)`` each.
             rois: ``(N, 5)`` actor RoIs ``batch_idx, x1, y1, x2, y2`` in input pixels.
             batch_img_metas: Per-clip metas (``img_shape`` for ``crop_padding``).
-            long_term: Per clip, a ``(M_b, bank_channels)`` bank or None; used only with
-                ``bank_attention``. Defaults to None (no long-term step).
 
         Returns:
-            ``cls_score`` ``(N, num_classes)`` and ``bbox_feats`` ``(N, A + E, 1, 1, 1)``.
+            ``actors (N, D)``, ``first (N, E)`` (spatial mean of the relation maps before HR2O),
+            ``high (N, E)`` (after HR2O).
         """
         roi_feats, global_feat = self.bbox_roi_extractor(x, rois)
         if roi_feats.shape[1] != self.in_channels:
             raise ValueError(f'expected {self.in_channels} feature channels (in_channels), got '
                              f'{roi_feats.shape[1]}')
-        b = global_feat.shape[0]
+        n = rois.shape[0]
+        actors = self.reduce(roi_feats.mean(dim=2))  # (N, D, S, S)
+        actors = actors.amax(dim=(2, 3)) if self.actor_pool == 'max' else actors.mean(dim=(2, 3))
+        context = self.reduce(global_feat.mean(dim=2))  # (B, D, H, W)
+
+        first = actors.new_zeros(n, self.hidden_channels)
+        high = actors.new_zeros(n, self.hidden_channels)
+        stride = getattr(self.bbox_roi_extractor, 'featmap_stride', 16)
+        clip_of = rois[:, 0].long()
+        for i in range(global_feat.shape[0]):
+            inds = torch.nonzero(clip_of == i, as_tuple=False).flatten()
+            if inds.numel() == 0:
+                continue
+            meta = batch_img_metas[i] if i < len(batch_img_metas) else {}
+            h, w = self._context_size(meta, context.shape[2], context.shape[3], stride)
+            r = self._relation(context[i, :, :h, :w], actors[inds])  # (n_i, E, h', w')
+            first = first.index_copy(0, inds, r.mean(dim=(2, 3)))
+            high = high.index_copy(0, inds, self.hr2o(r).mean(dim=(2, 3)))
+        return actors, first, high
+
+    def bank_features(self, x: Tensor | tuple[Tensor, ...], rois: Tensor,
+                      batch_img_metas: list[dict]) -> Tensor:
+        """``(N, E)`` features to store in an actor-context feature bank (see
+        ``bank_source``); what ``tools/dump_features.py`` writes."""
+        _, first, high = self._relations(x, rois, batch_img_metas)
+        return first if self.bank_source == 'relation' else high
+
+    def _banks(self, batch_img_metas: list[dict], device: torch.device
+               ) -> list[Tensor] | None:
+        """The ``long_term_bank`` window of every clip (None without a bank reader)."""
+        if self.feature_bank is None:
+            return None
+        self.feature_bank.train(self.training)
+        return [self.feature_bank.window(*FeatureBank.key_of(m)).to(device)
+                for m in batch_img_metas]
+
+    def _bbox_forward(self, x: Tensor | tuple[Tensor, ...], rois: Tensor,
+                      batch_img_metas: list[dict], long_term: Sequence[Tensor | None] | None = None,
+                      **kwargs) -> dict:
+        """Actor + context features -> relation maps -> HR2O (-> bank attention) -> classifier.
+
+        Args:
+            x: Backbone features, ``(B, C_i, T_i, H, W)`` each.
+            rois: ``(N, 5)`` actor RoIs ``batch_idx, x1, y1, x2, y2`` in input pixels.
+            batch_img_metas: Per-clip metas (``img_shape`` for ``crop_padding``; ``img_key``
+                for ``long_term_bank``).
+            long_term: Per clip, a ``(M_b, bank_channels)`` bank or None; used only with
+                ``bank_attention``. Defaults to None: the ``long_term_bank`` windows if the
+                head has a reader, else no long-term step.
+
+        Returns:
+            ``cls_score`` ``(N, num_classes)`` and ``bbox_feats`` ``(N, A + E, 1, 1, 1)``.
+        """
+        b = (x[0] if isinstance(x, (tuple, list)) else x).shape[0]
         if long_term is not None:
             if self.bank_attention is None:
                 raise ValueError('long_term banks given but the head was built with '
@@ -455,25 +529,17 @@ class ACARRoIHead(AVARoIHead):
             if len(long_term) != b:
                 raise ValueError(f'long_term must hold one bank (or None) per clip: {b} clips, '
                                  f'{len(long_term)} banks')
+        else:
+            long_term = self._banks(batch_img_metas, rois.device)
         n = rois.shape[0]
-        actors = self.reduce(roi_feats.mean(dim=2))  # (N, D, S, S)
-        actors = actors.amax(dim=(2, 3)) if self.actor_pool == 'max' else actors.mean(dim=(2, 3))
-        context = self.reduce(global_feat.mean(dim=2))  # (B, D, H, W)
-
-        relation = actors.new_zeros(n, self.hidden_channels)
-        stride = getattr(self.bbox_roi_extractor, 'featmap_stride', 16)
-        clip_of = rois[:, 0].long()
-        for i in range(b):
-            inds = torch.nonzero(clip_of == i, as_tuple=False).flatten()
-            if inds.numel() == 0:
-                continue
-            meta = batch_img_metas[i] if i < len(batch_img_metas) else {}
-            h, w = self._context_size(meta, context.shape[2], context.shape[3], stride)
-            r = self._relation(context[i, :, :h, :w], actors[inds])
-            r = self.hr2o(r).mean(dim=(2, 3))  # (n_i, E)
-            if self.bank_attention is not None and long_term is not None:
-                r = self.bank_attention(r, long_term[i])
-            relation = relation.index_copy(0, inds, r)
+        actors, _, relation = self._relations(x, rois, batch_img_metas)
+        if self.bank_attention is not None and long_term is not None:
+            clip_of = rois[:, 0].long()
+            for i, bank in enumerate(long_term):
+                inds = torch.nonzero(clip_of == i, as_tuple=False).flatten()
+                if inds.numel():
+                    relation = relation.index_copy(
+                        0, inds, self.bank_attention(relation[inds], bank))
 
         bbox_feats = torch.cat([self.actor_fc(actors), relation], dim=1)
         bbox_feats = bbox_feats.view(n, self.out_channels, 1, 1, 1)
