@@ -5,21 +5,16 @@
 # configs/stage_one/faster-rcnn_x101-64x4d_fpn_1x_person.py). Scale 256x455 (short side 256 of the
 # 720p videos, whole frame, no crop), batch 32 (8 GPUs x 4), SGD lr 0.1, Nesterov momentum 0.9,
 # wd 1e-4, 3-epoch linear warm-up, x0.1 at epochs 5, 8, 10, 12 epochs (15 on train+val).
-_base_ = ['../baseline/slowfast_k400-pre-r50_8xb16-4x16x1-8e_multisports-rgb.py']
+_base_ = [
+    '../baseline/slowfast_k400-pre-r50_8xb16-4x16x1-8e_multisports-rgb.py',
+    '../_base_/models/slowfast_r101_8x8.py',
+]
 
-# mmaction2 model zoo: slowfast_r101_8xb8-8x8x1-256e_kinetics400-rgb (recognizer weights; the
-# backbone.* keys are loaded, cls_head.* ignored). Override with a local path for offline runs.
-pretrained = ('https://download.openmmlab.com/mmaction/v1.0/recognition/slowfast/'
-              'slowfast_r101_8xb8-8x8x1-256e_kinetics400-rgb/'
-              'slowfast_r101_8xb8-8x8x1-256e_kinetics400-rgb_20220901-9c0e09bd.pth')
+# Kinetics-400 SlowFast R101 8x8 from mmaction2's zoo (see the base); override for offline runs
+pretrained = {{_base_.slowfast_r101_8x8_k400}}
 model = dict(
     init_cfg=dict(type='Pretrained', checkpoint=pretrained),
-    backbone=dict(
-        resample_rate=4,  # tau: slow pathway takes every 4th of the 32 input frames -> 8
-        speed_ratio=4,  # alpha
-        channel_ratio=8,
-        slow_pathway=dict(depth=101, fusion_kernel=7),
-        fast_pathway=dict(depth=101)),
+    backbone={{_base_.slowfast_r101_8x8}},
     # slow 2048 + fast 256 channels
     roi_head=dict(bbox_head=dict(in_channels=2304)))
 

@@ -13,7 +13,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ['SeedStats', 'markdown_table', 'paired_difference', 'seed_stats']
+__all__ = ['SeedStats', 'claims_table', 'markdown_table', 'paired_difference', 'seed_stats',
+           'seed_table']
 
 
 @dataclass(frozen=True)
@@ -69,3 +70,30 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
              '|' + '|'.join([':---'] + ['---:'] * (len(header) - 1)) + '|']
     lines += ['| ' + ' | '.join(r) + ' |' for r in rows]
     return '\n'.join(lines) + '\n'
+
+
+#: ``{seed: {row: {column: value}}}``: one number per seed, row and column (e.g. a class group)
+SeedValues = Mapping[int, Mapping[str, Mapping[str, float]]]
+
+
+def seed_table(values: SeedValues, rows: Sequence[str], columns: Sequence[str],
+               digits: int = 2) -> str:
+    """A markdown table of ``mean ± std`` over the seeds for every row and column."""
+    seeds = sorted(values)
+    body = [[row, *(seed_stats([values[s][row][c] for s in seeds]).format(digits)
+                    for c in columns)] for row in rows]
+    return markdown_table(['row', *columns], body)
+
+
+def claims_table(values: SeedValues, claims: Sequence[tuple[str, str, str, str]],
+                 digits: int = 2) -> str:
+    """A markdown table of paired differences for ``(row, baseline, column, claim)`` tuples:
+    ``row - baseline`` on ``column``, mean ± std over the seeds, and whether the mean win
+    exceeds the spread (:attr:`SeedStats.beyond_spread`)."""
+    body = []
+    for row, base, col, text in claims:
+        d = paired_difference({s: v[base][col] for s, v in values.items()},
+                              {s: v[row][col] for s, v in values.items()})
+        body.append([text, f'{row} − {base}', col, d.format(digits),
+                     'yes' if d.beyond_spread else 'no'])
+    return markdown_table(['claim', 'difference', 'group', 'mean ± std', 'win > spread'], body)
