@@ -50,14 +50,35 @@ def _clip_len(cfg) -> int:
     raise AssertionError('no SampleAVAFrames step in val pipeline')
 
 
+# val-pipeline steps that add what a head reads from the metainfo; the batch goes through them
+_STAD_META_STEPS = ('ArmProposals',)
+
+
+def _stad_meta_steps(cfg) -> tuple[list, dict]:
+    """The config's val-pipeline steps of ``_STAD_META_STEPS`` (built) and its
+    ``PackActionInputs`` arguments (so that their keys reach the metainfo)."""
+    from mmaction.registry import TRANSFORMS
+
+    steps, pack = [], {}
+    for step in cfg.val_dataloader.dataset.pipeline:
+        kind = str(step['type']).split('.')[-1]
+        if kind in _STAD_META_STEPS:
+            steps.append(TRANSFORMS.build(step))
+        elif kind == 'PackActionInputs':
+            pack = {k: v for k, v in step.items() if k != 'type'}
+    return steps, pack
+
+
 def _stad_batch(cfg, size: int = 64, batch: int = 2) -> dict:
     """A collated batch as the STAD pipeline's PackActionInputs produces it."""
     from mmaction.registry import TRANSFORMS
     from mmengine.dataset import pseudo_collate
 
     num_classes = int(cfg.model.roi_head.bbox_head.num_classes)
-    pack = TRANSFORMS.build(dict(type='PackActionInputs'))
+    meta_steps, pack_args = _stad_meta_steps(cfg)
+    pack = TRANSFORMS.build(dict(type='PackActionInputs', **pack_args))
     rng = np.random.default_rng(0)
+    kpt_rng = np.random.default_rng(1)  # apart, so that the other draws stay what they were
     samples = []
     for i in range(batch):
         n = i + 1  # 1 and 2 people
@@ -65,10 +86,18 @@ def _stad_batch(cfg, size: int = 64, batch: int = 2) -> dict:
         labels = np.zeros((n, num_classes), np.float32)
         labels[np.arange(n), rng.integers(1, num_classes, n)] = 1
         imgs = rng.uniform(0, 255, (3, _clip_len(cfg), size, size)).astype(np.float32)
-        samples.append(pack(dict(
+        results = dict(
             imgs=imgs, gt_bboxes=boxes, gt_labels=labels, proposals=boxes + 1.0,
             img_shape=(size, size), img_key=f'vid,{902 + i:04d}', video_id='vid',
-            timestamp=902 + i)))
+            timestamp=902 + i,
+            # COCO keypoints (x, y relative, score 1) inside each proposal, for ArmProposals
+            proposal_keypoints=np.concatenate(
+                [kpt_rng.uniform((boxes[:, None, :2] + 1.0) / size,
+                                 (boxes[:, None, 2:] + 1.0) / size, (n, 17, 2)),
+                 np.ones((n, 17, 1))], axis=-1).astype(np.float32))
+        for step in meta_steps:
+            results = step(results)
+        samples.append(pack(results))
     return pseudo_collate(samples)
 
 
@@ -132,8 +161,66 @@ def _check_stad_outputs(outputs: list, batch: dict) -> None:
         assert torch.isfinite(scores).all()
 
 
+def _video_batch(cfg, size: int = 64, batch: int = 2) -> dict:
+    """A collated batch as a recognizer pipeline's FormatShape + PackActionInputs produce it
+    (one clip of the val pipeline's ``clip_len``)."""
+    from mmaction.registry import TRANSFORMS
+    from mmengine.dataset import pseudo_collate
+
+    clip_len = next(int(s['clip_len']) for s in cfg.val_dataloader.dataset.pipeline
+                    if s['type'] == 'SampleFrames')
+    num_classes = int(cfg.model.cls_head.num_classes)
+    pack = TRANSFORMS.build(dict(type='PackActionInputs'))
+    rng = np.random.default_rng(0)
+    return pseudo_collate([pack(dict(
+        imgs=rng.uniform(0, 255, (1, 3, clip_len, size, size)).astype(np.float32),
+        label=int(rng.integers(num_classes)), img_shape=(size, size))) for _ in range(batch)])
+
+
+def _check_video_outputs(outputs: list, batch: dict) -> None:
+    for out in outputs:
+        assert torch.isfinite(out.pred_score).all() and out.pred_score.ndim == 1
+
+
+def _part_state_batch(cfg, size: int | None = None, batch: int = 2) -> dict:
+    """A collated batch as PackPartStateInputs produces it, at the config's input size: the
+    second person has three absent parts."""
+    from mmaction.registry import TRANSFORMS
+    from mmengine.dataset import pseudo_collate
+
+    crop = next(s for s in cfg.val_dataloader.dataset.pipeline if s['type'] == 'PartRandomCrop')
+    size = size or int(crop['size'])
+    head = cfg.model.head
+    num_states = list(head.num_states)
+    pack = TRANSFORMS.build(dict(type='PackPartStateInputs'))
+    rng = np.random.default_rng(0)
+    samples = []
+    for i in range(batch):
+        p = len(num_states)
+        xy = rng.uniform(0, size * 0.7, (p, 2))
+        boxes = np.concatenate([xy, xy + rng.uniform(2, size * 0.3, (p, 2))], 1)
+        valid = np.ones(p, bool)
+        valid[:3 * i] = False
+        samples.append(pack(dict(
+            imgs=[rng.integers(0, 255, (size, size, 3), dtype=np.uint8)],
+            part_boxes=boxes.astype(np.float32), part_valid=valid,
+            part_states=np.array([rng.integers(s) for s in num_states]),
+            part_order=np.arange(p), category=int(rng.integers(max(head.num_categories, 1))),
+            img_key=f'vid,{i + 1:04d}')))
+    return pseudo_collate(samples)
+
+
+def _check_part_state_outputs(outputs: list, batch: dict) -> None:
+    for out in outputs:
+        states, scores = out.pred_part_states, out.pred_part_scores
+        assert states.shape == (scores.shape[0],) and torch.isfinite(scores).all()
+        assert (scores.gather(1, states[:, None]) > 0).all()  # an existing state of each part
+
+
 # model type -> (batch builder, test batch size, output check)
 BATCH_BUILDERS: dict[str, tuple[Callable, int, Callable]] = {
+    'Recognizer3D': (_video_batch, 1, _check_video_outputs),
+    'PartStateRecognizer': (_part_state_batch, 2, _check_part_state_outputs),
     'FastRCNN': (_stad_batch, 1, _check_stad_outputs),  # AVARoIHead tests one clip at a time
     'FasterRCNN': (_det_batch, 2, _check_det_outputs),
     'CascadeRCNN': (_det_batch, 2, _check_det_outputs),

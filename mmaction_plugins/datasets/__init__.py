@@ -2,8 +2,9 @@
 
 from mmaction_plugins.datasets import transforms
 from mmaction_plugins.datasets.class_balanced_sampler import ClassBalancedSampler
+from mmaction_plugins.datasets.keypoint_stad_dataset import KeypointSTADDataset
 from mmaction_plugins.datasets.proposals import load_proposals, validate_proposals
 from mmaction_plugins.datasets.stad_dataset import STADDataset, STADKineticsDataset
 
-__all__ = ['ClassBalancedSampler', 'STADDataset', 'STADKineticsDataset', 'load_proposals',
-           'transforms', 'validate_proposals']
+__all__ = ['ClassBalancedSampler', 'KeypointSTADDataset', 'STADDataset', 'STADKineticsDataset',
+           'load_proposals', 'transforms', 'validate_proposals']

@@ -1,7 +1,9 @@
 """RoI heads for STAD, registered in ``mmaction.registry.MODELS`` where they are defined."""
 
 from mmaction_plugins.models.roi_heads.acar_head import HR2O, ACARRoIHead, LongTermBankAttention
+from mmaction_plugins.models.roi_heads.arm_head import ArmRoIHead, transfer_boxes
 from mmaction_plugins.models.roi_heads.bank_fbo_head import BankFBOHead
+from mmaction_plugins.models.roi_heads.global_context_head import GlobalContextHead
 from mmaction_plugins.models.roi_heads.pcca_head import (
     PCCARoIHead,
     PersonContextCrossAttention,
@@ -9,6 +11,17 @@ from mmaction_plugins.models.roi_heads.pcca_head import (
     person_token_mask,
     token_centres,
 )
+from mmaction_plugins.models.roi_heads.slowfast_attention_head import (
+    SlowFastSelfAttentionRoIHead,
+    fuse_pathways,
+)
+from mmaction_plugins.models.roi_heads.slowfast_self_attention import (
+    SlowFastSelfAttentionLayer,
+    SpatioTemporalSelfAttention,
+)
 
 __all__ = ['PCCARoIHead', 'PersonContextCrossAttention', 'context_rois', 'person_token_mask',
-           'token_centres', 'ACARRoIHead', 'BankFBOHead', 'HR2O', 'LongTermBankAttention']
+           'token_centres', 'ACARRoIHead', 'BankFBOHead', 'HR2O', 'LongTermBankAttention',
+           'SlowFastSelfAttentionLayer', 'SlowFastSelfAttentionRoIHead',
+           'SpatioTemporalSelfAttention', 'fuse_pathways', 'ArmRoIHead', 'GlobalContextHead',
+           'transfer_boxes']

@@ -1,0 +1,260 @@
+"""Multi-scale features ablation (issue 8, seed report ``003``) on the synthetic benchmark, 3 seeds.
+
+Rows (each trained and scored once per seed; a seed is a fresh synthetic dataset *and* a fresh
+initialisation):
+
+1. ``short-term`` — the tiny SlowFast + mmaction2's ``AVARoIHead`` (RoI feature of a ~1 s clip),
+   ``configs/baseline/slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py``;
+2. ``+global`` — plus the clip's globally pooled feature (mmaction2's ``with_global`` +
+   ``GlobalContextHead``), ``configs/multiscale/global_slowfast-tiny_...``;
+3. ``+lfb`` — plus a long-term feature bank: **pending** (the feature-bank issue builds it). The
+   slot is ``--lfb-config CONFIG`` (or :data:`LFB_CONFIG`): a main-model config (same classes as
+   rows 1-2) that is trained and scored exactly like them; the bank it reads must be reachable
+   from the config itself (a bank that has to be computed from another row's checkpoint first
+   needs a step added at the ``# LFB bank step`` mark below). Without it the row is reported as
+   pending and row 4 merges into row 2;
+4. ``+arm merge`` — the arm model (``configs/multiscale/arm_slowfast-tiny_...``: RoIs at the arm
+   boxes of the ground-truth keypoints, trained on the arm classes wave / point / raise arm)
+   merged into the last main row for the arm classes whose AP improves on held-out validation
+   videos (2-fold cross-selection over the validation videos: the classes merged into one half
+   are chosen on the other; ``--merge-selection same`` chooses on all of them, the report's way).
+
+Every model is trained on the AVA layout (ground-truth person boxes as proposals) and scored with
+the official-semantics AVA frame-mAP@0.5 on the validation split, per class, then averaged per
+capability group (``context`` is where the global feature must help, ``long-term`` where LFB
+must, ``arm`` where the arm merge must). Results: ``<work-dir>/ablation.md`` (mean ± std over
+seeds, paired per-seed differences) and ``<work-dir>/ablation.json``; every step's outputs stay in
+``<work-dir>/seed<N>/<row>/`` and a re-run only does what is missing.
+
+    python tools/analysis/multiscale_ablation.py --preset full --seeds 0 1 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import os.path as osp
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+
+ROWS = ('short-term', '+global', '+lfb', '+arm merge')
+CONFIGS = {
+    'short-term': 'configs/baseline/slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py',
+    '+global': 'configs/multiscale/global_slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py',
+    'arm': 'configs/multiscale/arm_slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py',
+}
+#: The ``+lfb`` row's config (pending: the feature-bank issue). ``--lfb-config`` overrides it.
+LFB_CONFIG: str | None = None
+#: (row, baseline row, group, claim) comparisons the report makes; ``+arm merge`` is compared
+#: with the row it was merged into.
+CLAIMS = (('+global', 'short-term', 'context', 'the global feature helps context classes'),
+          ('+lfb', '+global', 'long-term', 'the feature bank helps long-term classes'),
+          ('+arm merge', None, 'arm', 'the arm merge helps arm classes'),
+          ('+arm merge', 'short-term', 'overall', 'all features together beat short-term only'))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--preset', default='full', help='synthetic preset (default: full)')
+    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    p.add_argument('--data-root', default='data/synthetic',
+                   help='datasets are <data-root>/<preset>-s<seed> (generated when missing)')
+    p.add_argument('--work-dir', default='work_dirs/multiscale_ablation')
+    p.add_argument('--epochs', type=int, default=3,
+                   help='epochs of every model (the configs say 6 for the small preset; full '
+                        'has 6.5x more keyframes per epoch)')
+    p.add_argument('--lfb-config', default=LFB_CONFIG,
+                   help='config of the +lfb row (pending: not built yet; the row is skipped '
+                        'without it)')
+    p.add_argument('--keypoint-files', nargs=2, metavar=('TRAIN', 'VAL'),
+                   help='per-person keypoint files of the arm model (may contain {seed}); '
+                        'default: the ground-truth keypoints of the benchmark\'s COCO export')
+    p.add_argument('--merge-mode', choices=('mean', 'replace', 'max'), default='mean')
+    p.add_argument('--merge-weight', type=float, default=0.5,
+                   help="the arm model's weight in --merge-mode mean")
+    p.add_argument('--merge-selection', choices=('crossfold', 'same'), default='crossfold')
+    p.add_argument('--merge-folds', type=int, default=2)
+    p.add_argument('--merge-min-gain', type=float, default=0.0,
+                   help='AP gain (fraction) a class needs on the selection videos')
+    p.add_argument('--rows', nargs='+', choices=ROWS, default=list(ROWS))
+    return p
+
+
+def _keypoint_files(args: argparse.Namespace, seed: int, data: str, seed_dir: str
+                    ) -> dict[str, str]:
+    """Train / val keypoint files of the arm model (ground truth written once per seed)."""
+    from mmaction_plugins.datasets.coco_person_keypoints import coco_keypoints_to_person_parts
+    from mmaction_plugins.datasets.person_parts_file import save_person_parts
+
+    if args.keypoint_files:
+        return {s: f.format(seed=seed) for s, f in zip(('train', 'val'), args.keypoint_files)}
+    out = {}
+    for split in ('train', 'val'):
+        path = osp.join(seed_dir, 'keypoints', f'gt_keypoints_{split}.npz')
+        if not osp.isfile(path):
+            os.makedirs(osp.dirname(path), exist_ok=True)
+            save_person_parts(coco_keypoints_to_person_parts(
+                osp.join(data, 'coco', f'person_keypoints_{split}.json')), path)
+        out[split] = path
+    return out
+
+
+def _keypoint_edit(kpts: dict[str, str]) -> Callable[[Any], None]:
+    """A config edit that points the arm model's datasets at ``kpts``."""
+    def edit(cfg: Any) -> None:
+        cfg.train_dataloader.dataset.keypoint_file = kpts['train']
+        for loader in ('val_dataloader', 'test_dataloader'):
+            cfg[loader].dataset.keypoint_file = kpts['val']
+    return edit
+
+
+def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[str, Any]:
+    """Train and score every row for one seed; returns ``{row: {group: AP %}}`` + extras."""
+    from mmaction_plugins.analysis import class_groups
+    from mmaction_plugins.analysis.ava_predictions import score_ava_predictions
+    from mmaction_plugins.analysis.ava_rows import grouped_ap, train_row
+    from mmaction_plugins.analysis.merge_selection import cross_fold_merge
+    from mmaction_plugins.engine.runs import ensure_data
+    from mmaction_plugins.evaluation.label_map import read_label_map
+
+    data = osp.abspath(osp.join(args.data_root, f'{args.preset}-s{seed}'))
+    seed_dir = osp.abspath(osp.join(args.work_dir, f'seed{seed}'))
+    timings: dict[str, Any] = log.setdefault(f'seed{seed}', {})
+    t = time.monotonic()
+    manifest = ensure_data(args.preset, seed, data)
+    timings['data'] = round(time.monotonic() - t, 1)
+    anno = osp.join(data, 'ava', 'annotations')
+    gt_csv, excl = osp.join(anno, 'ava_val.csv'), osp.join(anno, 'ava_val_excluded_timestamps.csv')
+    label_map = read_label_map(osp.join(anno, 'ava_action_list.pbtxt'))
+    groups = class_groups(manifest)
+    id_of = {name: cid for cid, name in label_map.items()}
+    arm_classes = [id_of[c] for c, g in groups.items() if g == 'arm']
+
+    main_rows = ['short-term', '+global'] + (['+lfb'] if args.lfb_config else [])
+    wanted = [r for r in main_rows if r in args.rows or '+arm merge' in args.rows]
+    configs = {**CONFIGS, '+lfb': args.lfb_config}
+    preds: dict[str, Any] = {}
+    for row in wanted + (['arm'] if '+arm merge' in args.rows else []):
+        edit = (_keypoint_edit(_keypoint_files(args, seed, data, seed_dir)) if row == 'arm'
+                else None)
+        # LFB bank step: a +lfb config whose bank comes from another row's checkpoint gets it here
+        preds[row] = train_row(osp.join(REPO, configs[row]), data,
+                               osp.join(seed_dir, row.lstrip('+').replace(' ', '_')),
+                               f'seed {seed} {row}', seed, args.epochs, timings, edit)
+
+    per_class: dict[str, dict[int, float]] = {}
+    for row in wanted:
+        per_class[row] = score_ava_predictions(preds[row], gt_csv, label_map, excl)
+    extras: dict[str, Any] = {}
+    if '+arm merge' in args.rows:
+        into = main_rows[-1]
+        arm_map = {c: label_map[c] for c in arm_classes}
+        per_class['arm model'] = score_ava_predictions(preds['arm'], gt_csv, arm_map, excl)
+        t = time.monotonic()
+        res = cross_fold_merge(preds[into], preds['arm'], gt_csv, label_map, excl, arm_classes,
+                               mode=args.merge_mode, weight=args.merge_weight,
+                               folds=args.merge_folds, min_gain=args.merge_min_gain,
+                               selection=args.merge_selection)
+        timings['merge'] = round(time.monotonic() - t, 1)
+        per_class['+arm merge'] = score_ava_predictions(res.merged, gt_csv, label_map, excl)
+        extras = {'merged_into': into, 'folds': res.folds,
+                  'selected': [[label_map[c] for c in s] for s in res.selected],
+                  'selection_aps': [{label_map[c]: v for c, v in a.items()}
+                                    for a in res.selection_aps]}
+    results: dict[str, Any] = {row: grouped_ap(pc, label_map, groups)
+                               for row, pc in per_class.items()}
+    results['_groups'] = groups
+    results['_merge'] = extras
+    return results
+
+
+def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: dict[str, Any]
+           ) -> tuple[str, dict[str, Any]]:
+    """The markdown report and its JSON twin."""
+    from mmaction_plugins.analysis import markdown_table, paired_difference, seed_stats
+
+    seeds = sorted(per_seed)
+    first = per_seed[seeds[0]]
+    cap = list(dict.fromkeys(first['_groups'].values()))
+    columns = ['overall', *cap]
+    rows = [r for r in ROWS if r in args.rows]
+    body = []
+    for row in rows:
+        if row == '+lfb' and not args.lfb_config:
+            body.append([row, *(['pending'] * len(columns))])
+            continue
+        body.append([row, *(seed_stats([per_seed[s][row][c] for s in seeds]).format()
+                            for c in columns)])
+    if '+arm merge' in args.rows:
+        body.append(['(arm model alone, arm classes)', *(
+            seed_stats([per_seed[s]['arm model'][c] for s in seeds]).format() if c == 'arm'
+            else '' for c in columns)])
+    into = first['_merge'].get('merged_into')
+    lines = [f'Synthetic `{args.preset}`, seeds {", ".join(map(str, seeds))}; AVA frame-mAP@0.5 '
+             f'(official semantics, validation split, ground-truth person boxes), mean ± std '
+             f'over seeds (AP in %). {args.epochs} epochs per model. Arm merge: '
+             f'{args.merge_mode} (weight {args.merge_weight}) into `{into}`, classes chosen by '
+             f'{args.merge_selection} selection over {args.merge_folds} folds of the '
+             'validation videos.', '',
+             markdown_table(['row', *columns], body)]
+    if not args.lfb_config and '+lfb' in args.rows:
+        lines += ['`+lfb` is pending: the long-term feature bank is built in another issue; '
+                  'pass `--lfb-config` once it exists.', '']
+    claims = []
+    for row, base, group, text in CLAIMS:
+        base = into if base is None else base
+        if row not in rows or base not in rows or (
+                '+lfb' in (row, base) and not args.lfb_config):
+            continue
+        d = paired_difference({s: per_seed[s][base][group] for s in seeds},
+                              {s: per_seed[s][row][group] for s in seeds})
+        claims.append([text, f'{row} − {base}', group, d.format(),
+                       'yes' if d.beyond_spread else 'no'])
+    if claims:
+        lines += ["**Paired differences (same seed), the report's claims**", '',
+                  markdown_table(['claim', 'difference', 'group', 'AP', 'win > spread'],
+                                 claims)]
+    if '+arm merge' in args.rows:
+        sel = '; '.join(f'seed {s}: ' + ' | '.join(', '.join(f) or '—'
+                                                   for f in per_seed[s]['_merge']['selected'])
+                        for s in seeds)
+        lines += [f'Arm classes merged per validation fold — {sel}.', '']
+    groups_doc = ', '.join(f'{g}: {", ".join(c for c, gg in first["_groups"].items() if gg == g)}'
+                           for g in cap)
+    lines += [f'Groups — {groups_doc}.', '']
+    md = '\n'.join(lines)
+    data = {'args': vars(args), 'per_seed': {str(s): per_seed[s] for s in seeds},
+            'seconds': log}
+    return md, data
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    import mmaction_plugins  # noqa: F401  (compat + registrations)
+    from mmaction_plugins.utils.atomic_io import atomic_write_json, atomic_write_text
+
+    os.makedirs(args.work_dir, exist_ok=True)
+    log: dict[str, Any] = {}
+    t0 = time.monotonic()
+    per_seed = {}
+    for seed in args.seeds:
+        print(f'\n== seed {seed}', flush=True)
+        per_seed[seed] = run_seed(args, seed, log)
+    log['total'] = round(time.monotonic() - t0, 1)
+    md, data = report(per_seed, args, log)
+    atomic_write_text(osp.join(args.work_dir, 'ablation.md'), md)
+    atomic_write_json(osp.join(args.work_dir, 'ablation.json'), data)
+    print('\n' + md)
+    print(f'total {log["total"] / 60:.1f} min; {osp.join(args.work_dir, "ablation.md")}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
