@@ -22,7 +22,8 @@ def test_multiscale_ablation_script_runs_every_row_and_resumes(synthetic_tiny, t
     os.symlink(root, data / 'tiny-s0')  # the script reads <data-root>/<preset>-s<seed>
     work = tmp_path / 'work'
     args = ['tools/analysis/multiscale_ablation.py', '--preset', 'tiny', '--seeds', '0',
-            '--data-root', str(data), '--work-dir', str(work), '--epochs', '1']
+            '--data-root', str(data), '--work-dir', str(work), '--epochs', '1',
+            '--train-cache', str(tmp_path / 'train_cache')]
     run_tool(args, env={'OMP_NUM_THREADS': '1'})
     md = (work / 'ablation.md').read_text()
     for row in ('| short-term |', '| +global |', '| +lfb | pending', '| +arm merge |',

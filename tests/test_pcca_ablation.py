@@ -21,6 +21,7 @@ def test_pcca_ablation_script_runs_every_row_and_resumes(synthetic_tiny, tmp_pat
     work = tmp_path / 'work'
     args = ['tools/analysis/pcca_ablation.py', '--preset', 'tiny', '--seeds', '0',
             '--data-root', str(data), '--work-dir', str(work), '--epochs', '1',
+            '--train-cache', str(tmp_path / 'train_cache'),
             '--phase2-epochs', '1', '--stride', '30']
     run_tool(args, env={'OMP_NUM_THREADS': '1'})
     md = (work / 'ablation.md').read_text()

@@ -23,6 +23,7 @@ def test_self_attention_ablation_script_runs_and_resumes(synthetic_tiny, tmp_pat
     work = tmp_path / 'work'
     args = ['tools/analysis/self_attention_ablation.py', '--preset', 'tiny', '--seeds', '0',
             '--data-root', str(data), '--work-dir', str(work), '--epochs', '1',
+            '--train-cache', str(tmp_path / 'train_cache'),
             '--rows', 'baseline', 'fast-gap', 'slowfast-l2-ln']
     run_tool(args, env={'OMP_NUM_THREADS': '1'})
     md = (work / 'ablation.md').read_text()

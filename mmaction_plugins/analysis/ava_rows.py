@@ -49,7 +49,8 @@ def cached_predictions(cfg_path: str, ckpt: str, out_path: str, label: str) -> A
 
 
 def train_row(config: str, data: str, step_dir: str, label: str, seed: int, epochs: int,
-              timings: dict[str, Any], edit: Callable[[Any], None] | None = None) -> Any:
+              timings: dict[str, Any], edit: Callable[[Any], None] | None = None,
+              cache_dir: str | None = None) -> Any:
     """Train ``config`` on the benchmark ``data`` in ``step_dir`` and predict its validation set.
 
     Args:
@@ -62,6 +63,8 @@ def train_row(config: str, data: str, step_dir: str, label: str, seed: int, epoc
         epochs: Epochs (no validation during training: the row is scored afterwards).
         timings: Gets ``train <label>`` (s), ``train <label> s/iter``, ``test <label>`` (s).
         edit: Called on the config after it is pointed at ``data`` (e.g. keypoint files).
+        cache_dir: Training cache shared between ablations
+            (:func:`mmaction_plugins.engine.runs.train`); None: none.
 
     Returns:
         :class:`~mmaction_plugins.analysis.ava_predictions.AVAPredictions` of the validation set.
@@ -76,7 +79,7 @@ def train_row(config: str, data: str, step_dir: str, label: str, seed: int, epoc
     set_epochs(cfg, epochs)
     cfg.train_cfg.val_interval = epochs + 1  # scored afterwards, box by box
     t = time.monotonic()
-    ckpt = train(cfg, step_dir, label, seed)
+    ckpt = train(cfg, step_dir, label, seed, cache_dir)
     timings[f'train {label}'] = round(time.monotonic() - t, 1)
     timings[f'train {label} s/iter'] = iter_seconds(osp.join(step_dir, 'train.log'))
     t = time.monotonic()

@@ -6,21 +6,31 @@ The quick start and the ablation scripts chain several trainings; each one runs
 progress bar drawn from mmengine's ``Epoch(train) [e][i/n]`` log lines. A finished step (its last
 checkpoint, its metrics file) is not run again; an interrupted training resumes from its last
 checkpoint.
+
+Ablations that train the very same model (same training-relevant config, same data files, same
+seed — e.g. the tiny baseline is row 1 of the PCCA, multi-scale and self-attention ablations) can
+share it through a *training cache* (``train(..., cache_dir=...)``): a finished training is
+hard-linked (or copied) into ``<cache_dir>/<key>/``, where ``key`` hashes exactly the parts of
+the config that training reads (:func:`training_key`), and a later identical training is taken
+from there instead of being run again. Evaluation settings, ``work_dir`` and validation intervals
+are not part of the key.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import os.path as osp
 import re
+import shutil
 import subprocess
 import sys
 import time
 from typing import Any
 
 __all__ = ['Progress', 'ensure_data', 'point_stad_config_at', 'run_tool', 'set_epochs',
-           'train', 'train_and_test']
+           'train', 'train_and_test', 'training_key']
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 _TRAIN_LINE = re.compile(r'Epoch\(train\)\s*\[(\d+)\]\[\s*(\d+)/(\d+)\]')
@@ -105,15 +115,56 @@ def run_tool(args: list[str], log_path: str, label: str, epochs: int | None = No
     bar.close()
 
 
-def train(cfg: Any, step_dir: str, label: str, seed: int) -> str:
+#: Top-level config keys a training depends on (besides ``train_cfg.max_epochs`` and the seed).
+_TRAINING_KEYS = ('model', 'train_dataloader', 'optim_wrapper', 'param_scheduler', 'custom_hooks',
+                  'load_from', 'randomness', 'model_wrapper_cfg', 'auto_scale_lr')
+
+
+def _plain(x: Any) -> Any:
+    """Config values as plain JSON-able data (dicts with sorted keys, tuples as lists)."""
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    if isinstance(x, (str, int, float, bool)) or x is None:
+        return x
+    return repr(x)
+
+
+def training_key(cfg: Any, seed: int) -> str:
+    """A hash of what a training run reads: :data:`_TRAINING_KEYS`, ``train_cfg.max_epochs``,
+    the seed and the ``load_from`` file's size and modification time."""
+    payload = {k: _plain(cfg.get(k)) for k in _TRAINING_KEYS}
+    payload['max_epochs'] = int(cfg.train_cfg.max_epochs)
+    payload['seed'] = int(seed)
+    load_from = cfg.get('load_from')
+    if load_from and osp.isfile(load_from):
+        st = os.stat(load_from)
+        payload['load_from_stat'] = [st.st_size, st.st_mtime_ns]
+    text = json.dumps(payload, sort_keys=True)
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()[:20]
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    """Hard-link ``src`` to ``dst`` (a copy across file systems); ``dst`` appears atomically."""
+    tmp = f'{dst}.tmp{os.getpid()}'
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+def train(cfg: Any, step_dir: str, label: str, seed: int, cache_dir: str | None = None) -> str:
     """Train ``cfg`` in ``step_dir`` (resuming an interrupted run) unless its last checkpoint
-    exists.
+    exists, or the training cache holds the same training.
 
     Args:
         cfg: An mmengine ``Config``; dumped to ``<step_dir>/config.py`` (overwritten each call).
         step_dir: Work folder (checkpoints, ``train.log``).
         label: Progress-bar label.
         seed: ``tools/train.py --seed``.
+        cache_dir: Training cache (see the module docstring); None: no cache.
 
     Returns:
         str: ``<step_dir>/epoch_<max_epochs>.pth``.
@@ -122,21 +173,38 @@ def train(cfg: Any, step_dir: str, label: str, seed: int) -> str:
     cfg_path = osp.join(step_dir, 'config.py')
     cfg.dump(cfg_path)
     epochs = int(cfg.train_cfg.max_epochs)
-    final = osp.join(step_dir, f'epoch_{epochs}.pth')
+    name = f'epoch_{epochs}.pth'
+    final = osp.join(step_dir, name)
+    cached = None
+    if cache_dir is not None:
+        cached = osp.join(cache_dir, training_key(cfg, seed))
+        if not osp.isfile(final) and osp.isfile(osp.join(cached, name)):
+            _link_or_copy(osp.join(cached, name), final)
+            with open(osp.join(cached, 'source.txt'), encoding='utf-8') as f:
+                print(f'  {label}: the same training as {f.read().strip()} (training cache), '
+                      'not retrained')
+            return final
     if osp.isfile(final):
         print(f'  {label}: {final} exists, not retrained')
-        return final
-    resume = ['--resume'] if osp.isfile(osp.join(step_dir, 'last_checkpoint')) else []
-    run_tool([osp.join(REPO, 'tools', 'train.py'), cfg_path, '--work-dir', step_dir,
-              '--seed', str(seed), *resume], osp.join(step_dir, 'train.log'),
-             f'{label}: train', epochs)
+    else:
+        resume = ['--resume'] if osp.isfile(osp.join(step_dir, 'last_checkpoint')) else []
+        run_tool([osp.join(REPO, 'tools', 'train.py'), cfg_path, '--work-dir', step_dir,
+                  '--seed', str(seed), *resume], osp.join(step_dir, 'train.log'),
+                 f'{label}: train', epochs)
+    if cached is not None and osp.isfile(final) and not osp.isfile(osp.join(cached, name)):
+        os.makedirs(cached, exist_ok=True)
+        shutil.copyfile(cfg_path, osp.join(cached, 'config.py'))
+        with open(osp.join(cached, 'source.txt'), 'w', encoding='utf-8') as f:
+            f.write(step_dir + '\n')
+        _link_or_copy(final, osp.join(cached, name))
     return final
 
 
-def train_and_test(cfg: Any, step_dir: str, label: str, seed: int) -> dict[str, float]:
+def train_and_test(cfg: Any, step_dir: str, label: str, seed: int,
+                   cache_dir: str | None = None) -> dict[str, float]:
     """:func:`train`, then ``tools/test.py`` on the last checkpoint (unless its metrics are newer
     than it); returns the test metrics (``<step_dir>/test_metrics.json``)."""
-    final = train(cfg, step_dir, label, seed)
+    final = train(cfg, step_dir, label, seed, cache_dir)
     metrics_path = osp.join(step_dir, 'test_metrics.json')
     if not osp.isfile(metrics_path) or osp.getmtime(metrics_path) < osp.getmtime(final):
         run_tool([osp.join(REPO, 'tools', 'test.py'), osp.join(step_dir, 'config.py'), final,

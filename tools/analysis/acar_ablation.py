@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bank window in seconds around the keyframe (default: the configs', "
                         '-8 8)')
     p.add_argument('--rows', nargs='+', choices=ROWS, default=list(ROWS))
+    p.add_argument('--train-cache', default='work_dirs/train_cache',
+                   help='trainings shared with the other ablations (same config, data, seed); '
+                        "'' to disable")
     return p
 
 
@@ -154,7 +157,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
                     n = (args.window[1] - args.window[0] + 1) * bank_cfg.max_per_keyframe
                     head.shared_head.fbo_cfg.num_lt_feat = n
         t = time.monotonic()
-        metrics = train_and_test(cfg, step, f'seed {seed} {row}', seed)
+        metrics = train_and_test(cfg, step, f'seed {seed} {row}', seed, args.train_cache or None)
         timings[f'train+test {row}'] = round(time.monotonic() - t, 1)
         ckpts[row] = osp.join(step, f'epoch_{args.epochs}.pth')
         if not osp.isfile(csvs[row]):

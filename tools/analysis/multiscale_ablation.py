@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--merge-min-gain', type=float, default=0.0,
                    help='AP gain (fraction) a class needs on the selection videos')
     p.add_argument('--rows', nargs='+', choices=ROWS, default=list(ROWS))
+    p.add_argument('--train-cache', default='work_dirs/train_cache',
+                   help='trainings shared with the other ablations (same config, data, seed); '
+                        "'' to disable")
     return p
 
 
@@ -147,7 +150,8 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
         # LFB bank step: a +lfb config whose bank comes from another row's checkpoint gets it here
         preds[row] = train_row(osp.join(REPO, configs[row]), data,
                                osp.join(seed_dir, row.lstrip('+').replace(' ', '_')),
-                               f'seed {seed} {row}', seed, args.epochs, timings, edit)
+                               f'seed {seed} {row}', seed, args.epochs, timings, edit,
+                               args.train_cache or None)
 
     per_class: dict[str, dict[int, float]] = {}
     for row in wanted:

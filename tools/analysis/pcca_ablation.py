@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="detections per box: one per class ('all', per-class detector) or the "
                         "arg-max class (mmaction2's MultiSports metric)")
     p.add_argument('--rows', nargs='+', choices=ROWS, default=list(ROWS))
+    p.add_argument('--train-cache', default='work_dirs/train_cache',
+                   help='trainings shared with the other ablations (same config, data, seed); '
+                        "'' to disable")
     return p
 
 
@@ -158,7 +161,8 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
             if args.phase2_lr is not None:
                 cfg.optim_wrapper.optimizer.lr = args.phase2_lr
         t = time.monotonic()
-        ckpts[row] = train(cfg, osp.join(seed_dir, row), f'seed {seed} {row}', seed)
+        ckpts[row] = train(cfg, osp.join(seed_dir, row), f'seed {seed} {row}', seed,
+                           args.train_cache or None)
         timings[f'train {row}'] = round(time.monotonic() - t, 1)
 
     results: dict[str, Any] = {}

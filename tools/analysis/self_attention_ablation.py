@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help='epochs of every model (the configs say 6 for the small preset; full '
                         'has 6.5x more keyframes per epoch)')
     p.add_argument('--rows', nargs='+', choices=ROWS, default=list(ROWS))
+    p.add_argument('--train-cache', default='work_dirs/train_cache',
+                   help='trainings shared with the other ablations (same config, data, seed); '
+                        "'' to disable")
     return p
 
 
@@ -96,7 +99,8 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     results: dict[str, Any] = {}
     for row in [r for r in ROWS if r in args.rows]:
         preds = train_row(osp.join(REPO, CONFIGS[row]), data, osp.join(seed_dir, row),
-                          f'seed {seed} {row}', seed, args.epochs, timings)
+                          f'seed {seed} {row}', seed, args.epochs, timings,
+                          cache_dir=args.train_cache or None)
         per_class = score_ava_predictions(preds, osp.join(anno, 'ava_val.csv'), label_map,
                                           osp.join(anno, 'ava_val_excluded_timestamps.csv'))
         results[row] = grouped_ap(per_class, label_map, groups)
