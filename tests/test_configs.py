@@ -239,34 +239,25 @@ def _registry(scope: str):
     return MODELS
 
 
-def _point_banks_at(node: object, root: str, timestamps=(902, 903)) -> int:
-    """Give every long-term feature bank of a model config (``ACARRoIHead.long_term_bank``,
-    ``BankFBOHead.bank``) a small bank under ``root`` with features of the right width for the
-    keyframes of :func:`_stad_batch` (video ``vid``); returns how many banks were made."""
-    from mmaction_plugins.datasets.feature_bank import write_bank_meta, write_video_bank
+def _point_banks_at(model_cfg: object, root: str, timestamps=(902, 903)) -> int:
+    """Give every long-term feature bank of a model config a small bank under ``root``, with
+    features of the right width for the keyframes of :func:`_stad_batch` (video ``vid``);
+    returns how many banks were made."""
+    from mmaction_plugins.datasets.feature_bank import (
+        bank_configs,
+        write_bank_meta,
+        write_video_bank,
+    )
 
     made = 0
-    if isinstance(node, dict):
-        kind = str(node.get('type', '')).split('.')[-1]
-        bank, channels = None, None
-        if kind == 'ACARRoIHead' and node.get('long_term_bank'):
-            bank = node['long_term_bank']
-            channels = node.get('bank_channels') or node['hidden_channels']
-        elif kind == 'BankFBOHead':
-            bank, channels = node['bank'], node['fbo_cfg']['lt_feat_channels']
-        if bank is not None:
-            bank['root'] = osp.join(root, f'bank{made}')
-            write_bank_meta(bank['root'], 'test', int(channels))
-            rng = np.random.default_rng(1)
-            write_video_bank(bank['root'], 'vid', {
-                t: (np.tile([[0.1, 0.1, 0.5, 0.9]], (n, 1)), rng.normal(size=(n, channels)))
-                for n, t in enumerate(timestamps, 1)}, int(channels))
-            made += 1
-        for v in node.values():
-            made += _point_banks_at(v, osp.join(root, f'sub{made}'))
-    elif isinstance(node, (list, tuple)):
-        for i, v in enumerate(node):
-            made += _point_banks_at(v, osp.join(root, f'item{i}'))
+    for bank, channels in bank_configs(model_cfg):
+        bank['root'] = osp.join(root, f'bank{made}')
+        write_bank_meta(bank['root'], 'test', channels)
+        rng = np.random.default_rng(1)
+        write_video_bank(bank['root'], 'vid', {
+            t: (np.tile([[0.1, 0.1, 0.5, 0.9]], (n, 1)), rng.normal(size=(n, channels)))
+            for n, t in enumerate(timestamps, 1)}, channels)
+        made += 1
     return made
 
 

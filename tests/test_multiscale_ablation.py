@@ -26,17 +26,23 @@ def test_multiscale_ablation_script_runs_every_row_and_resumes(synthetic_tiny, t
             '--train-cache', str(tmp_path / 'train_cache')]
     run_tool(args, env={'OMP_NUM_THREADS': '1'})
     md = (work / 'ablation.md').read_text()
-    for row in ('| short-term |', '| +global |', '| +lfb | pending', '| +arm merge |',
+    for row in ('| short-term |', '| +global |', '| +lfb |', '| +arm merge |',
                 '(arm model alone, arm classes)'):
         assert row in md
-    for text in ('context', 'long-term', 'arm', '+arm merge − +global', '+global − short-term',
-                 '`+lfb` is pending'):
+    for text in ('context', 'long-term', 'arm', '+arm merge − +lfb', '+global − short-term',
+                 '+lfb − +global'):
         assert text in md
     res = json.loads((work / 'ablation.json').read_text())
     seed = res['per_seed']['0']
     assert 0 <= seed['short-term']['overall'] <= 100 and 'arm' in seed['+arm merge']
     merge = seed['_merge']
-    assert merge['merged_into'] == '+global' and len(merge['selected']) == 2
+    assert merge['merged_into'] == '+lfb' and len(merge['selected']) == 2
+    assert 0 <= seed['+lfb']['long-term'] <= 100
+    # the +lfb model read the bank dumped from this seed's short-term model, both splits
+    bank_meta = json.loads((work / 'seed0' / 'lfb_bank' / 'meta.json').read_text())
+    assert bank_meta['kind'] == 'lfb' and set(bank_meta['splits']) == {'train', 'val'}
+    assert bank_meta['splits']['val']['checkpoint'] == str(
+        work / 'seed0' / 'short-term' / 'epoch_1.pth')
     assert all(set(s) <= {'wave', 'point', 'raise arm'} for s in merge['selected'])
     # the arm model read the ground-truth keypoints written for this seed
     from mmengine.config import Config
@@ -49,5 +55,5 @@ def test_multiscale_ablation_script_runs_every_row_and_resumes(synthetic_tiny, t
     # a re-run trains and predicts nothing again
     stamp = {p: osp.getmtime(p) for p in (*work.rglob('*.pth'), *work.rglob('*.npz'))}
     proc = run_tool(args, env={'OMP_NUM_THREADS': '1'})
-    assert proc.stdout.count('not retrained') == 3
+    assert proc.stdout.count('not retrained') == 4
     assert stamp == {p: osp.getmtime(p) for p in (*work.rglob('*.pth'), *work.rglob('*.npz'))}

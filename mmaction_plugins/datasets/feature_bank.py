@@ -32,7 +32,7 @@ import io
 import json
 import os
 import os.path as osp
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -42,8 +42,8 @@ from torch import Tensor
 
 from mmaction_plugins.utils.atomic_io import atomic_write_bytes, atomic_write_json
 
-__all__ = ['BANK_FORMAT', 'FeatureBank', 'VideoBank', 'read_bank_meta', 'read_video_bank',
-           'video_bank_path', 'write_bank_meta', 'write_video_bank']
+__all__ = ['BANK_FORMAT', 'FeatureBank', 'VideoBank', 'bank_configs', 'read_bank_meta',
+           'read_video_bank', 'video_bank_path', 'write_bank_meta', 'write_video_bank']
 
 BANK_FORMAT = 'mmaction-plugins-feature-bank'
 _VERSION = 1
@@ -325,3 +325,25 @@ class FeatureBank:
             return str(meta['video_id']), int(meta['timestamp'])
         raise KeyError('a feature bank needs img_key (or video_id and timestamp) in the data '
                        f'sample metainfo; got keys {sorted(meta)}')
+
+
+def bank_configs(node: Any) -> Iterator[tuple[dict, int]]:
+    """Every feature-bank reader in a model config, with the feature width it expects.
+
+    Yields ``(bank, channels)``: ``bank`` is the (mutable) :class:`FeatureBank` argument dict of
+    an ``ACARRoIHead`` (``long_term_bank``; width ``bank_channels`` or ``hidden_channels``) or a
+    ``BankFBOHead`` (``bank``; width ``fbo_cfg.lt_feat_channels``), wherever it sits (shared head
+    chains included) — e.g. to point a config at a freshly dumped bank.
+    """
+    if isinstance(node, Mapping):
+        kind = str(node.get('type', '')).split('.')[-1]
+        if kind == 'ACARRoIHead' and node.get('long_term_bank'):
+            yield node['long_term_bank'], int(node.get('bank_channels')
+                                              or node['hidden_channels'])
+        elif kind == 'BankFBOHead':
+            yield node['bank'], int(node['fbo_cfg']['lt_feat_channels'])
+        for v in node.values():
+            yield from bank_configs(v)
+    elif isinstance(node, (list, tuple)):
+        for v in node:
+            yield from bank_configs(v)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import mmaction_plugins  # compat repairs, registries
+import mmaction_plugins  # noqa: F401  (compat repairs, registries)
 from mmaction_plugins.datasets.transforms import BoxJitter
 
 H, W = 240, 320

@@ -108,6 +108,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     from mmengine.config import Config
 
     from mmaction_plugins.analysis import class_groups
+    from mmaction_plugins.datasets.feature_bank import bank_configs
     from mmaction_plugins.engine.dump_features import dump_features
     from mmaction_plugins.engine.runs import (
         ensure_data,
@@ -148,14 +149,13 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
             dump_features(osp.join(seed_dir, src.replace('+', '_'), 'config.py'), ckpts[src],
                           bank, splits=['train', 'val'])
             timings[f'dump {name}'] = round(time.monotonic() - t, 1)
-            head = cfg.model.roi_head
-            bank_cfg = head.long_term_bank if row == 'acar+acfb' else head.shared_head.bank
+            ((bank_cfg, _),) = bank_configs(cfg.model)
             bank_cfg.root = bank
             if args.window is not None:
                 bank_cfg.window = tuple(args.window)
                 if row == 'lfb':
                     n = (args.window[1] - args.window[0] + 1) * bank_cfg.max_per_keyframe
-                    head.shared_head.fbo_cfg.num_lt_feat = n
+                    cfg.model.roi_head.shared_head.fbo_cfg.num_lt_feat = n
         t = time.monotonic()
         metrics = train_and_test(cfg, step, f'seed {seed} {row}', seed, args.train_cache or None)
         timings[f'train+test {row}'] = round(time.monotonic() - t, 1)

@@ -7,12 +7,11 @@ initialisation):
    ``configs/baseline/slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py``;
 2. ``+global`` — plus the clip's globally pooled feature (mmaction2's ``with_global`` +
    ``GlobalContextHead``), ``configs/multiscale/global_slowfast-tiny_...``;
-3. ``+lfb`` — plus a long-term feature bank: **pending** (the feature-bank issue builds it). The
-   slot is ``--lfb-config CONFIG`` (or :data:`LFB_CONFIG`): a main-model config (same classes as
-   rows 1-2) that is trained and scored exactly like them; the bank it reads must be reachable
-   from the config itself (a bank that has to be computed from another row's checkpoint first
-   needs a step added at the ``# LFB bank step`` mark below). Without it the row is reported as
-   pending and row 4 merges into row 2;
+3. ``+lfb`` — plus a long-term feature bank: the ``+global`` model whose fused feature also
+   attends (mmaction2's non-local feature-bank operator) to the pooled RoI features of the
+   ``short-term`` model at the keyframes -8 s .. +8 s, dumped from row 1's checkpoint
+   (``tools/dump_features.py``), ``configs/multiscale/global-lfb_slowfast-tiny_...``
+   (``--lfb-config ''`` leaves the row out; row 4 then merges into row 2);
 4. ``+arm merge`` — the arm model (``configs/multiscale/arm_slowfast-tiny_...``: RoIs at the arm
    boxes of the ground-truth keypoints, trained on the arm classes wave / point / raise arm)
    merged into the last main row for the arm classes whose AP improves on held-out validation
@@ -49,8 +48,10 @@ CONFIGS = {
     '+global': 'configs/multiscale/global_slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py',
     'arm': 'configs/multiscale/arm_slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py',
 }
-#: The ``+lfb`` row's config (pending: the feature-bank issue). ``--lfb-config`` overrides it.
-LFB_CONFIG: str | None = None
+#: The ``+lfb`` row's config (``--lfb-config`` overrides it; ``''`` leaves the row out).
+LFB_CONFIG = 'configs/multiscale/global-lfb_slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py'
+#: The row whose model fills the ``+lfb`` row's bank.
+LFB_SOURCE = 'short-term'
 #: (row, baseline row, group, claim) comparisons the report makes; ``+arm merge`` is compared
 #: with the row it was merged into.
 CLAIMS = (('+global', 'short-term', 'context', 'the global feature helps context classes'),
@@ -71,8 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help='epochs of every model (the configs say 6 for the small preset; full '
                         'has 6.5x more keyframes per epoch)')
     p.add_argument('--lfb-config', default=LFB_CONFIG,
-                   help='config of the +lfb row (pending: not built yet; the row is skipped '
-                        'without it)')
+                   help="config of the +lfb row ('' leaves the row out)")
     p.add_argument('--keypoint-files', nargs=2, metavar=('TRAIN', 'VAL'),
                    help='per-person keypoint files of the arm model (may contain {seed}); '
                         'default: the ground-truth keypoints of the benchmark\'s COCO export')
@@ -118,12 +118,25 @@ def _keypoint_edit(kpts: dict[str, str]) -> Callable[[Any], None]:
     return edit
 
 
+def _bank_edit(root: str) -> Callable[[Any], None]:
+    """A config edit that points the model's feature bank at ``root``."""
+    def edit(cfg: Any) -> None:
+        from mmaction_plugins.datasets.feature_bank import bank_configs
+
+        banks = list(bank_configs(cfg.model))
+        if len(banks) != 1:
+            raise ValueError(f'the +lfb config must have one feature bank, it has {len(banks)}')
+        banks[0][0]['root'] = root
+    return edit
+
+
 def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[str, Any]:
     """Train and score every row for one seed; returns ``{row: {group: AP %}}`` + extras."""
     from mmaction_plugins.analysis import class_groups
     from mmaction_plugins.analysis.ava_predictions import score_ava_predictions
     from mmaction_plugins.analysis.ava_rows import grouped_ap, train_row
     from mmaction_plugins.analysis.merge_selection import cross_fold_merge
+    from mmaction_plugins.engine.dump_features import dump_features
     from mmaction_plugins.engine.runs import ensure_data
     from mmaction_plugins.evaluation.label_map import read_label_map
 
@@ -141,13 +154,22 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     arm_classes = [id_of[c] for c, g in groups.items() if g == 'arm']
 
     main_rows = ['short-term', '+global'] + (['+lfb'] if args.lfb_config else [])
-    wanted = [r for r in main_rows if r in args.rows or '+arm merge' in args.rows]
+    wanted = [r for r in main_rows if r in args.rows or '+arm merge' in args.rows
+              or (r == LFB_SOURCE and '+lfb' in args.rows)]
     configs = {**CONFIGS, '+lfb': args.lfb_config}
     preds: dict[str, Any] = {}
     for row in wanted + (['arm'] if '+arm merge' in args.rows else []):
         edit = (_keypoint_edit(_keypoint_files(args, seed, data, seed_dir)) if row == 'arm'
                 else None)
-        # LFB bank step: a +lfb config whose bank comes from another row's checkpoint gets it here
+        if row == '+lfb':  # its bank: the short-term model's RoI features, both splits
+            src = osp.join(seed_dir, LFB_SOURCE)
+            bank = osp.join(seed_dir, 'lfb_bank')
+            t = time.monotonic()
+            print(f'  seed {seed} {row}: bank from {LFB_SOURCE} -> {bank}', flush=True)
+            dump_features(osp.join(src, 'config.py'), osp.join(src, f'epoch_{args.epochs}.pth'),
+                          bank, splits=['train', 'val'])
+            timings['dump lfb_bank'] = round(time.monotonic() - t, 1)
+            edit = _bank_edit(bank)
         preds[row] = train_row(osp.join(REPO, configs[row]), data,
                                osp.join(seed_dir, row.lstrip('+').replace(' ', '_')),
                                f'seed {seed} {row}', seed, args.epochs, timings, edit,
@@ -192,7 +214,7 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
     body = []
     for row in rows:
         if row == '+lfb' and not args.lfb_config:
-            body.append([row, *(['pending'] * len(columns))])
+            body.append([row, *(['not run'] * len(columns))])
             continue
         body.append([row, *(seed_stats([per_seed[s][row][c] for s in seeds]).format()
                             for c in columns)])
@@ -209,8 +231,7 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
              'validation videos.', '',
              markdown_table(['row', *columns], body)]
     if not args.lfb_config and '+lfb' in args.rows:
-        lines += ['`+lfb` is pending: the long-term feature bank is built in another issue; '
-                  'pass `--lfb-config` once it exists.', '']
+        lines += ["`+lfb` not run (`--lfb-config ''`).", '']
     claims = []
     for row, base, group, text in CLAIMS:
         base = into if base is None else base

@@ -11,6 +11,7 @@ from mmaction_plugins.models.roi_heads.pcca_head import (
     person_token_mask,
     token_centres,
 )
+from mmaction_plugins.models.roi_heads.shared_head_chain import SharedHeadChain
 from mmaction_plugins.models.roi_heads.slowfast_attention_head import (
     SlowFastSelfAttentionRoIHead,
     fuse_pathways,
@@ -20,8 +21,8 @@ from mmaction_plugins.models.roi_heads.slowfast_self_attention import (
     SpatioTemporalSelfAttention,
 )
 
-__all__ = ['PCCARoIHead', 'PersonContextCrossAttention', 'context_rois', 'person_token_mask',
-           'token_centres', 'ACARRoIHead', 'BankFBOHead', 'HR2O', 'LongTermBankAttention',
-           'SlowFastSelfAttentionLayer', 'SlowFastSelfAttentionRoIHead',
-           'SpatioTemporalSelfAttention', 'fuse_pathways', 'ArmRoIHead', 'GlobalContextHead',
-           'transfer_boxes']
+__all__ = ['ACARRoIHead', 'ArmRoIHead', 'BankFBOHead', 'GlobalContextHead', 'HR2O',
+           'LongTermBankAttention', 'PCCARoIHead', 'PersonContextCrossAttention',
+           'SharedHeadChain', 'SlowFastSelfAttentionLayer', 'SlowFastSelfAttentionRoIHead',
+           'SpatioTemporalSelfAttention', 'context_rois', 'fuse_pathways', 'person_token_mask',
+           'token_centres', 'transfer_boxes']

@@ -1,0 +1,51 @@
+"""Several ``AVARoIHead`` shared heads applied one after the other.
+
+mmaction2's ``AVARoIHead`` has one ``shared_head`` slot between the RoI extractor and the bbox
+head; seed 003 stacks two feature fusions there (the global pooling feature, then the long-term
+feature bank). :class:`SharedHeadChain` fills the slot with a list.
+"""
+
+from __future__ import annotations
+
+from mmaction.registry import MODELS
+from torch import Tensor, nn
+
+__all__ = ['SharedHeadChain']
+
+
+@MODELS.register_module()
+class SharedHeadChain(nn.Module):
+    """``x -> heads[0] -> heads[1] -> ...``, each called as ``AVARoIHead`` calls a shared head.
+
+    ::
+
+        RoI feats x (N, C_0, T, S, S) -> head_0(x, feat, rois, img_metas) -> (N, C_1, ...)
+            -> head_1(., feat, rois, img_metas) -> ... -> (N, C_k, ...) -> bbox head
+
+    Every head gets the same ``feat`` (the extractor's global map), ``rois`` and ``img_metas``.
+
+    Args:
+        heads: Configs of the shared heads, in order. Give every type with its registry's
+            prefix: the model block is mmdet-scoped, and mmdet has heads of the same names
+            (``mmaction.GlobalContextHead`` is ours, ``GlobalContextHead`` mmdet's HTC head);
+            mmaction2 registers its ``FBOHead`` / ``ACRNHead`` in mmdet (``mmdet.FBOHead``).
+    """
+
+    def __init__(self, heads: list[dict]) -> None:
+        super().__init__()
+        if not heads:
+            raise ValueError('SharedHeadChain needs at least one head')
+        self.heads = nn.ModuleList(MODELS.build(dict(cfg)) for cfg in heads)
+
+    def init_weights(self) -> None:
+        """Each head's own initialisation."""
+        for head in self.heads:
+            if hasattr(head, 'init_weights'):
+                head.init_weights()
+
+    def forward(self, x: Tensor, feat: Tensor | None = None, rois: Tensor | None = None,
+                img_metas: list[dict] | None = None) -> Tensor:
+        """Apply the heads in order (see the class docstring)."""
+        for head in self.heads:
+            x = head(x, feat=feat, rois=rois, img_metas=img_metas)
+        return x

@@ -1,0 +1,53 @@
+"""SharedHeadChain: the heads applied in order with the same feat / rois / metas, built through
+the registry (prefixes select our heads over mmdet's of the same name), output width."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import mmaction_plugins  # noqa: F401
+from mmaction_plugins.models.roi_heads import GlobalContextHead, SharedHeadChain
+
+
+def _build(cfg: dict):
+    from mmaction.registry import MODELS
+
+    return MODELS.build(cfg)
+
+
+def test_chain_applies_heads_in_order():
+    torch.manual_seed(0)
+    chain = _build(dict(type='SharedHeadChain', heads=[
+        dict(type='mmaction.GlobalContextHead', in_channels=4, global_channels=3),
+        dict(type='mmaction.GlobalContextHead', in_channels=7, global_channels=2)]))
+    assert isinstance(chain, SharedHeadChain)
+    assert all(isinstance(h, GlobalContextHead) for h in chain.heads)
+    # the second head sees the first one's output: 4 + 3 = 7 channels, doubled for its split
+    x = torch.randn(3, 8, 2, 2, 2)
+    first = chain.heads[0](x)
+    assert first.shape == (3, 7, 2, 2, 2)
+    seen = []
+
+    class Spy(torch.nn.Module):
+        def forward(self, x, feat=None, rois=None, img_metas=None):
+            seen.append((x.shape, feat, rois, img_metas))
+            return torch.cat([x, x], dim=1)
+
+    chain.heads = torch.nn.ModuleList([chain.heads[0], Spy(), chain.heads[1]])
+    rois, metas = torch.zeros(3, 5), [{'img_key': 'v,0902'}]
+    out = chain(x, feat='F', rois=rois, img_metas=metas)
+    assert seen == [((3, 7, 2, 2, 2), 'F', rois, metas)]
+    torch.testing.assert_close(out, chain.heads[2](torch.cat([first, first], dim=1)))
+    assert out.shape == (3, 9, 2, 2, 2)
+
+
+def test_prefix_selects_the_registry_and_empty_chain_fails():
+    from mmengine.registry import DefaultScope
+
+    with DefaultScope.overwrite_default_scope('mmdet'):  # as inside FastRCNN
+        chain = _build(dict(type='mmaction.SharedHeadChain', heads=[
+            dict(type='mmaction.GlobalContextHead', in_channels=4)]))
+    assert isinstance(chain.heads[0], GlobalContextHead)
+    with pytest.raises(ValueError, match='at least one'):
+        SharedHeadChain([])
