@@ -6,8 +6,7 @@
 # (configs/stage_one/td-hm_res50_8xb64-210e_person-keypoints-256x192.py) run by
 # tools/person_parts.py on the same proposal files (keypoints only). Its scores are merged into
 # the main model's for the classes where validation AP improves
-# (mmaction_plugins.evaluation.class_score_merge). Not for --tta: the arm boxes are made in the
-# pipeline and ArmRoIHead refuses RoIs moved after it.
+# (mmaction_plugins.evaluation.class_score_merge). `--tta` moves the arm boxes with the proposals.
 _base_ = ['./short-term_slowfast-k400-pre-r101_8xb8-8x8x1-26e_ava22-rgb.py']
 
 arm_classes = [15, 17, 22, 24, 27, 29, 34, 36, 38, 41, 43, 45, 46, 47, 52, 54, 56, 57, 58, 59, 60,

@@ -118,7 +118,7 @@ def test_training_rois_match_by_iou_test_rois_must_be_the_proposals():
     rois = arm.arm_rois(_rois(moved), META)
     assert torch.allclose(rois[0, 1:], torch.as_tensor(ARMS[0] + np.float32([2, 0, 2, 0])))
     arm.eval()
-    with pytest.raises(ValueError, match='v,0902.*TTA'):
+    with pytest.raises(ValueError, match='v,0902.*META_BOX_KEYS'):
         arm.arm_rois(_rois(moved), META)
 
 

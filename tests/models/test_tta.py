@@ -239,3 +239,46 @@ def test_tta_model_wraps_the_config_model_and_equals_stad_tta_predict():
     with pytest.raises(ValueError, match='size and flip'):
         STADTTAModel(tta.module, views=[dict(scale=2)])
     assert STADTTAModel(tta.module).views == tta_views()
+
+
+def test_views_move_metainfo_boxes_with_the_proposals():
+    """The arm model's arm / body boxes (metainfo, input pixels) are scaled and flipped exactly
+    like the proposals, so ArmRoIHead finds its RoIs among them in every view."""
+    from mmaction.structures import ActionDataSample
+    from mmengine.registry import DefaultScope
+    from mmengine.structures import InstanceData
+
+    from mmaction_plugins.models.tta import META_BOX_KEYS, TTAView, augment_sample
+
+    assert set(META_BOX_KEYS) == {'arm_bboxes', 'arm_body_bboxes'}
+    bodies = np.array([[4, 8, 24, 60], [30, 2, 64, 40]], np.float32)
+    arms = np.array([[10, 20, 30, 40], [30, 2, 64, 40]], np.float32)
+    sample = ActionDataSample()
+    sample.set_metainfo(dict(img_shape=(64, 80), img_key='v,0902', arm_bboxes=arms,
+                             arm_body_bboxes=bodies))
+    sample.proposals = InstanceData(bboxes=torch.from_numpy(bodies))
+    inputs = torch.zeros(3, 4, 64, 80)
+    view = TTAView(size=1.25, flip=True)
+    _, out = augment_sample(inputs, sample, view)
+    for key, ref in (('arm_bboxes', arms), ('arm_body_bboxes', bodies)):
+        expect = flip_boxes(scale_boxes(ref, 1.25, 1.25), 100.0)
+        np.testing.assert_allclose(out.metainfo[key], expect)
+    torch.testing.assert_close(out.proposals.bboxes,
+                               torch.from_numpy(flip_boxes(scale_boxes(bodies, 1.25, 1.25),
+                                                           100.0)))
+    np.testing.assert_array_equal(sample.metainfo['arm_bboxes'], arms)  # the input is untouched
+    # the arm head accepts the view (its RoIs are the view's arm_body_bboxes) and pools at the
+    # view's arm boxes
+    from mmdet.registry import MODELS
+
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        head = MODELS.build(dict(
+            type='mmaction.ArmRoIHead',
+            bbox_roi_extractor=dict(type='SingleRoIExtractor3D', roi_layer_type='RoIAlign',
+                                    output_size=4, with_temporal_pool=True),
+            bbox_head=dict(type='BBoxHeadAVA', background_class=False, multilabel=True,
+                           num_classes=4, topk=(), dropout_ratio=0.0, in_channels=6),
+            test_cfg=dict(rcnn=None))).eval()
+    rois = torch.cat([torch.zeros(2, 1), out.proposals.bboxes], dim=1)
+    got = head.arm_rois(rois, [out.metainfo])
+    torch.testing.assert_close(got[:, 1:], torch.from_numpy(out.metainfo['arm_bboxes']))

@@ -151,8 +151,8 @@ class ArmRoIHead(AVARoIHead):
                 raise ValueError(
                     f'ArmRoIHead: RoI {boxes[bad].tolist()} of image {b} '
                     f'({meta.get("img_key")!r}) is none of the boxes its arm boxes were made for '
-                    '(arm_body_bboxes): were the proposals moved after ArmProposals (a TTA '
-                    'view)?')
+                    '(arm_body_bboxes): were the proposals moved after ArmProposals without '
+                    'them (a view that does not map mmaction_plugins.models.tta.META_BOX_KEYS)?')
             out[sel, 1:] = arm.to(rois.dtype)
         return out
 

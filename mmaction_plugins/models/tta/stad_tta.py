@@ -11,7 +11,8 @@ flips. Here every *view* of a clip is made from the packed test sample (the inpu
         | for every view (size (h, w), flip):
         |   inputs  -> bilinear resize to (h, w) -> flip along W if flip
         |   boxes   -> scale_boxes(w / W, h / H) -> flip_boxes(width=w) if flip
-        |   meta    -> img_shape (h, w), flip False, crop_quadruple (0, 0, 1, 1)
+        |   meta    -> img_shape (h, w), flip False, crop_quadruple (0, 0, 1, 1); the boxes of
+        |              META_BOX_KEYS (e.g. arm boxes) scaled and flipped like the proposals
         v
     model.test_step (one clip, as AVARoIHead requires)
         -> pred bboxes relative to the view (N, 4), scores (N, K), in proposal order
@@ -39,7 +40,13 @@ from torch import Tensor, nn
 
 from mmaction_plugins.models.tta.box_flip import flip_boxes, scale_boxes
 
-__all__ = ['TTAView', 'augment_sample', 'merge_view_predictions', 'stad_tta_predict', 'tta_views']
+__all__ = ['META_BOX_KEYS', 'TTAView', 'augment_sample', 'merge_view_predictions',
+           'stad_tta_predict', 'tta_views']
+
+
+#: Metainfo keys holding ``(M, 4)`` pixel boxes of the packed input that a head reads besides the
+#: proposals (the arm model's ``ArmProposals`` output); every view scales / flips them as well.
+META_BOX_KEYS: tuple[str, ...] = ('arm_bboxes', 'arm_body_bboxes')
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,9 @@ def augment_sample(inputs: Tensor, data_sample, view: TTAView) -> tuple[Tensor, 
 
     Args:
         inputs: ``(..., H, W)`` clip as ``PackActionInputs`` makes it (e.g. ``(C, T, H, W)``).
-        data_sample: Its ``ActionDataSample`` with ``proposals.bboxes`` ``(N, 4)`` in input pixels.
+        data_sample: Its ``ActionDataSample`` with ``proposals.bboxes`` ``(N, 4)`` in input pixels;
+            metainfo boxes of :data:`META_BOX_KEYS` (``(M, 4)``, input pixels) are mapped the
+            same way.
         view: The view.
 
     Returns:
@@ -109,8 +118,14 @@ def augment_sample(inputs: Tensor, data_sample, view: TTAView) -> tuple[Tensor, 
         out = out.flip(-1)
         boxes = flip_boxes(boxes, float(vw))
     sample = data_sample.clone()
+    moved = {}
+    for key in META_BOX_KEYS:  # boxes a head reads from the metainfo move with the proposals
+        if data_sample.metainfo.get(key) is not None:
+            extra = scale_boxes(np.asarray(data_sample.metainfo[key], np.float32).reshape(-1, 4),
+                                vw / w, vh / h)
+            moved[key] = flip_boxes(extra, float(vw)) if view.flip else extra
     sample.set_metainfo(dict(img_shape=(vh, vw), flip=False,
-                             crop_quadruple=np.array([0, 0, 1, 1], dtype=np.float32)))
+                             crop_quadruple=np.array([0, 0, 1, 1], dtype=np.float32), **moved))
     sample.proposals = InstanceData(bboxes=boxes)
     return out, sample
 
