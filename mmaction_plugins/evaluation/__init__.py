@@ -28,11 +28,13 @@ from mmaction_plugins.evaluation.multisports_subsample import (
     kept_frames,
     subsample_multisports_gt,
 )
+from mmaction_plugins.evaluation.tps_category_metric import TPSCategoryMetric
 from mmaction_plugins.evaluation.tps_metric import KineticsTPSMetric
+from mmaction_plugins.evaluation.tps_part_state_metric import TPSPartStateMetric
 from mmaction_plugins.evaluation.tube_linking import link_tubes
 
 __all__ = [
-    'kept_frames', 'subsample_multisports_gt',
+    'kept_frames', 'subsample_multisports_gt', 'TPSCategoryMetric', 'TPSPartStateMetric',
     'AVA_GROUPS', 'AVAResult', 'KineticsTPSMetric', 'OfficialAVAMetric',
     'OfficialMultiSportsMetric', 'TPSResult', 'evaluate_ava', 'evaluate_tps',
     'evaluate_tps_files', 'frame_ap_per_class', 'frame_map', 'link_tubes', 'load_frame_dets',

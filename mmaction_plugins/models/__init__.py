@@ -4,7 +4,7 @@ Importing this package registers the heads (mmaction ``MODELS``); it needs the u
 :mod:`mmaction_plugins.compat`, which ``import mmaction_plugins`` applies first.
 """
 
-from mmaction_plugins.models import roi_heads, tta
+from mmaction_plugins.models import part_state, roi_heads, tta
 from mmaction_plugins.models.roi_heads import (
     HR2O,
     ACARRoIHead,
@@ -12,4 +12,5 @@ from mmaction_plugins.models.roi_heads import (
     PersonContextCrossAttention,
 )
 
-__all__ = ['PCCARoIHead', 'PersonContextCrossAttention', 'roi_heads', 'tta', 'ACARRoIHead', 'HR2O']
+__all__ = ['PCCARoIHead', 'PersonContextCrossAttention', 'roi_heads', 'tta', 'ACARRoIHead', 'HR2O',
+           'part_state']

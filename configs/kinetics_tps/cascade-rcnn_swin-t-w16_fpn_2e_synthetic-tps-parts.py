@@ -1,0 +1,15 @@
+# Tiny CPU variant of the Kinetics-TPS part detector: the stage-one tiny body-part detector
+# (16-wide Swin, 32-channel FPN, crops resized to at most 128 px, 2 epochs) with the 10 TPS parts
+# as classes, on the person crops of the synthetic benchmark's TPS export:
+#   python -m mmaction_plugins.datasets.tps.prepare --root data/synthetic/small
+_base_ = ['../stage_one/cascade-rcnn_swin-t-w16_fpn_2e_synthetic-body-part.py']
+
+part_classes = ('head', 'torso', 'left_arm', 'right_arm', 'left_hand', 'right_hand', 'left_leg',
+                'right_leg', 'left_foot', 'right_foot')
+metainfo = dict(classes=part_classes)
+data_root = 'data/synthetic/small/tps_prepared/part_crops/'
+train_dataloader = dict(dataset=dict(data_root=data_root, metainfo=metainfo))
+val_dataloader = dict(dataset=dict(data_root=data_root, metainfo=metainfo))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations/val.json')
+test_evaluator = val_evaluator
