@@ -59,21 +59,14 @@ CLAIMS = (('acar', 'linear', 'relation', 'ACAR beats the linear head on relation
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--preset', default='full', help='synthetic preset (default: full)')
-    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    p.add_argument('--data-root', default='data/synthetic',
-                   help='datasets are <data-root>/<preset>-s<seed> (generated when missing)')
-    p.add_argument('--work-dir', default='work_dirs/acar_ablation')
+    from mmaction_plugins.analysis.ablation_cli import ablation_parser
+
+    p = ablation_parser(__doc__, 'work_dirs/acar_ablation')
     p.add_argument('--epochs', type=int, default=3, help='epochs of every trained row')
     p.add_argument('--window', type=int, nargs=2, default=None, metavar=('FIRST', 'LAST'),
                    help="bank window in seconds around the keyframe (default: the configs', "
                         '-8 8)')
     p.add_argument('--rows', nargs='+', choices=ROWS, default=list(ROWS))
-    p.add_argument('--train-cache', default='work_dirs/train_cache',
-                   help='trainings shared with the other ablations (same config, data, seed); '
-                        "'' to disable")
     return p
 
 
@@ -219,23 +212,10 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace,
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    import mmaction_plugins  # noqa: F401  (compat + registrations)
-    from mmaction_plugins.utils.atomic_io import atomic_write_json, atomic_write_text
+    from mmaction_plugins.analysis.ablation_cli import run_ablation
 
     args.rows = [r for r in ROWS if r in args.rows]
-    os.makedirs(args.work_dir, exist_ok=True)
-    log: dict[str, Any] = {}
-    t0 = time.monotonic()
-    per_seed = {}
-    for seed in args.seeds:
-        print(f'\n== seed {seed}', flush=True)
-        per_seed[seed] = run_seed(args, seed, log)
-    log['total'] = round(time.monotonic() - t0, 1)
-    md, data = report(per_seed, args, log)
-    atomic_write_text(osp.join(args.work_dir, 'ablation.md'), md)
-    atomic_write_json(osp.join(args.work_dir, 'ablation.json'), data)
-    print('\n' + md)
-    print(f'total {log["total"] / 60:.1f} min; {osp.join(args.work_dir, "ablation.md")}')
+    run_ablation(args, run_seed, report)
     return 0
 
 

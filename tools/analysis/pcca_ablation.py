@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import os.path as osp
 import sys
 import time
@@ -55,13 +54,9 @@ CLAIMS = (('pcca', 'linear', 'context', 'PCCA beats the linear head on context c
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--preset', default='full', help='synthetic preset (default: full)')
-    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    p.add_argument('--data-root', default='data/synthetic',
-                   help='datasets are <data-root>/<preset>-s<seed> (generated when missing)')
-    p.add_argument('--work-dir', default='work_dirs/pcca_ablation')
+    from mmaction_plugins.analysis.ablation_cli import ablation_parser
+
+    p = ablation_parser(__doc__, 'work_dirs/pcca_ablation')
     p.add_argument('--epochs', type=int, default=3,
                    help='epochs of rows 1 and 2 (the configs say 6 for the small preset; full '
                         'has 6.5x more keyframes per epoch)')
@@ -77,9 +72,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="detections per box: one per class ('all', per-class detector) or the "
                         "arg-max class (mmaction2's MultiSports metric)")
     p.add_argument('--rows', nargs='+', choices=ROWS, default=list(ROWS))
-    p.add_argument('--train-cache', default='work_dirs/train_cache',
-                   help='trainings shared with the other ablations (same config, data, seed); '
-                        "'' to disable")
     return p
 
 
@@ -258,26 +250,13 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    import mmaction_plugins  # noqa: F401  (compat + registrations)
-    from mmaction_plugins.utils.atomic_io import atomic_write_json, atomic_write_text
+    from mmaction_plugins.analysis.ablation_cli import run_ablation
 
     if 'pcca+decoupled+tta' in args.rows and 'pcca+decoupled' not in args.rows:
         args.rows.append('pcca+decoupled')
     if 'pcca+decoupled' in args.rows and 'pcca' not in args.rows:
         args.rows.append('pcca')
-    os.makedirs(args.work_dir, exist_ok=True)
-    log: dict[str, Any] = {}
-    t0 = time.monotonic()
-    per_seed = {}
-    for seed in args.seeds:
-        print(f'\n== seed {seed}', flush=True)
-        per_seed[seed] = run_seed(args, seed, log)
-    log['total'] = round(time.monotonic() - t0, 1)
-    md, data = report(per_seed, args, log)
-    atomic_write_text(osp.join(args.work_dir, 'ablation.md'), md)
-    atomic_write_json(osp.join(args.work_dir, 'ablation.json'), data)
-    print('\n' + md)
-    print(f'total {log["total"] / 60:.1f} min; {osp.join(args.work_dir, "ablation.md")}')
+    run_ablation(args, run_seed, report)
     return 0
 
 

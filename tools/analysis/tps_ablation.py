@@ -75,13 +75,9 @@ README_START, README_END = '<!-- tps-ablation:start -->', '<!-- tps-ablation:end
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--preset', default='full', help='synthetic preset (default: full)')
-    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    p.add_argument('--data-root', default='data/synthetic',
-                   help='datasets are <data-root>/<preset>-s<seed> (generated when missing)')
-    p.add_argument('--work-dir', default='work_dirs/tps_ablation')
+    from mmaction_plugins.analysis.ablation_cli import ablation_parser
+
+    p = ablation_parser(__doc__, 'work_dirs/tps_ablation')
     p.add_argument('--state-epochs', type=int, default=6,
                    help='epochs of every part-state row (the tiny configs say 12 for `small`; '
                         '`full` has ~6x more persons per epoch)')
@@ -94,9 +90,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--no-e2e', action='store_true', help='skip the end-to-end part (step 4)')
     p.add_argument('--e2e-seeds', type=int, nargs='+', default=None,
                    help='run step 4 for these seeds only (default: every seed)')
-    p.add_argument('--train-cache', default='work_dirs/train_cache',
-                   help='trainings shared with the other ablations (same config, data, seed); '
-                        "'' to disable")
     p.add_argument('--readme', default=None,
                    help='also write the tables between the tps-ablation markers of this file')
     return p
@@ -353,28 +346,15 @@ def _update_readme(path: str, md: str, command: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    import mmaction_plugins  # noqa: F401  (compat + registrations)
-    from mmaction_plugins.utils.atomic_io import atomic_write_json, atomic_write_text
+    from mmaction_plugins.analysis.ablation_cli import run_ablation
 
     if not args.no_e2e and '+multi-head attention' not in args.rows:
         args.rows.append('+multi-head attention')
-    os.makedirs(args.work_dir, exist_ok=True)
-    log: dict[str, Any] = {}
-    t0 = time.monotonic()
-    per_seed = {}
-    for seed in args.seeds:
-        print(f'\n== seed {seed}', flush=True)
-        per_seed[seed] = run_seed(args, seed, log)
-    log['total'] = round(time.monotonic() - t0, 1)
-    md, data = report(per_seed, args, log)
-    atomic_write_text(osp.join(args.work_dir, 'ablation.md'), md)
-    atomic_write_json(osp.join(args.work_dir, 'ablation.json'), data)
+    md = run_ablation(args, run_seed, report)
     if args.readme:
         command = 'python tools/analysis/tps_ablation.py ' + ' '.join(
             argv if argv is not None else sys.argv[1:])
         _update_readme(args.readme, md, command)
-    print('\n' + md)
-    print(f'total {log["total"] / 60:.1f} min; {osp.join(args.work_dir, "ablation.md")}')
     return 0
 
 
