@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ['ablation_parser', 'run_ablation']
+__all__ = ['ablation_parser', 'prepare_seed', 'run_ablation']
 
 RunSeed = Callable[[argparse.Namespace, int, dict[str, Any]], dict[str, Any]]
 Report = Callable[[dict[int, dict[str, Any]], argparse.Namespace, dict[str, Any]],
@@ -68,3 +68,24 @@ def run_ablation(args: argparse.Namespace, run_seed: RunSeed, report: Report) ->
     print('\n' + md)
     print(f'total {log["total"] / 60:.1f} min; {osp.join(args.work_dir, "ablation.md")}')
     return md
+
+
+def prepare_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]
+                 ) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
+    """The start of every ``run_seed``: the seed's dataset (generated when missing) and folders.
+
+    Returns:
+        ``(data, seed_dir, timings, manifest)``: the absolute dataset folder
+        ``<data-root>/<preset>-s<seed>``, the absolute ``<work-dir>/seed<seed>``, the seed's
+        dict in ``log`` (``timings['data']`` set to the seconds the data took) and the
+        dataset's manifest.
+    """
+    from mmaction_plugins.engine.runs import ensure_data
+
+    data = osp.abspath(osp.join(args.data_root, f'{args.preset}-s{seed}'))
+    seed_dir = osp.abspath(osp.join(args.work_dir, f'seed{seed}'))
+    timings: dict[str, Any] = log.setdefault(f'seed{seed}', {})
+    t = time.monotonic()
+    manifest = ensure_data(args.preset, seed, data)
+    timings['data'] = round(time.monotonic() - t, 1)
+    return data, seed_dir, timings, manifest

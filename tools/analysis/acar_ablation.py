@@ -101,10 +101,10 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     from mmengine.config import Config
 
     from mmaction_plugins.analysis import class_groups
+    from mmaction_plugins.analysis.ablation_cli import prepare_seed
     from mmaction_plugins.datasets.feature_bank import bank_configs
     from mmaction_plugins.engine.dump_features import dump_features
     from mmaction_plugins.engine.runs import (
-        ensure_data,
         point_stad_config_at,
         set_epochs,
         train_and_test,
@@ -112,12 +112,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     from mmaction_plugins.evaluation import evaluate_ava
     from mmaction_plugins.evaluation.ensemble_crossfit import crossfit_ensemble
 
-    data = osp.abspath(osp.join(args.data_root, f'{args.preset}-s{seed}'))
-    seed_dir = osp.abspath(osp.join(args.work_dir, f'seed{seed}'))
-    timings: dict[str, float] = log.setdefault(f'seed{seed}', {})
-    t = time.monotonic()
-    manifest = ensure_data(args.preset, seed, data)
-    timings['data'] = round(time.monotonic() - t, 1)
+    data, seed_dir, timings, manifest = prepare_seed(args, seed, log)
     groups = class_groups(manifest)
     anno = osp.join(data, 'ava', 'annotations')
 

@@ -126,19 +126,14 @@ def _bank_edit(root: str) -> Callable[[Any], None]:
 def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[str, Any]:
     """Train and score every row for one seed; returns ``{row: {group: AP %}}`` + extras."""
     from mmaction_plugins.analysis import class_groups
+    from mmaction_plugins.analysis.ablation_cli import prepare_seed
     from mmaction_plugins.analysis.ava_predictions import score_ava_predictions
     from mmaction_plugins.analysis.ava_rows import grouped_ap, train_row
     from mmaction_plugins.analysis.merge_selection import cross_fold_merge
     from mmaction_plugins.engine.dump_features import dump_features
-    from mmaction_plugins.engine.runs import ensure_data
     from mmaction_plugins.evaluation.label_map import read_label_map
 
-    data = osp.abspath(osp.join(args.data_root, f'{args.preset}-s{seed}'))
-    seed_dir = osp.abspath(osp.join(args.work_dir, f'seed{seed}'))
-    timings: dict[str, Any] = log.setdefault(f'seed{seed}', {})
-    t = time.monotonic()
-    manifest = ensure_data(args.preset, seed, data)
-    timings['data'] = round(time.monotonic() - t, 1)
+    data, seed_dir, timings, manifest = prepare_seed(args, seed, log)
     anno = osp.join(data, 'ava', 'annotations')
     gt_csv, excl = osp.join(anno, 'ava_val.csv'), osp.join(anno, 'ava_val_excluded_timestamps.csv')
     label_map = read_label_map(osp.join(anno, 'ava_action_list.pbtxt'))

@@ -115,11 +115,11 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     from mmengine.config import Config
 
     from mmaction_plugins.analysis import class_groups, frequency_groups
+    from mmaction_plugins.analysis.ablation_cli import prepare_seed
     from mmaction_plugins.analysis.synthetic_multisports import evaluate_synthetic_multisports
     from mmaction_plugins.apis import init_stad_model
     from mmaction_plugins.engine.runs import (
         Progress,
-        ensure_data,
         point_stad_config_at,
         set_epochs,
         train,
@@ -128,12 +128,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     from mmaction_plugins.models.tta import tta_views
     from mmaction_plugins.utils.atomic_io import atomic_write_json
 
-    data = osp.abspath(osp.join(args.data_root, f'{args.preset}-s{seed}'))
-    seed_dir = osp.abspath(osp.join(args.work_dir, f'seed{seed}'))
-    timings: dict[str, float] = log.setdefault(f'seed{seed}', {})
-    t = time.monotonic()
-    manifest = ensure_data(args.preset, seed, data)
-    timings['data'] = round(time.monotonic() - t, 1)
+    data, seed_dir, timings, manifest = prepare_seed(args, seed, log)
     anno = osp.join(data, 'ava', 'annotations')
     groups = {'capability': class_groups(manifest),
               'frequency': frequency_groups(osp.join(anno, 'ava_train.csv'),

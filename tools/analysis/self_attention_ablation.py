@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import os.path as osp
 import sys
-import time
 from typing import Any
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -74,17 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
 def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[str, Any]:
     """Train and score every row for one seed; returns ``{row: {group: AP %}}``."""
     from mmaction_plugins.analysis import class_groups
+    from mmaction_plugins.analysis.ablation_cli import prepare_seed
     from mmaction_plugins.analysis.ava_predictions import score_ava_predictions
     from mmaction_plugins.analysis.ava_rows import grouped_ap, train_row
-    from mmaction_plugins.engine.runs import ensure_data
     from mmaction_plugins.evaluation.label_map import read_label_map
 
-    data = osp.abspath(osp.join(args.data_root, f'{args.preset}-s{seed}'))
-    seed_dir = osp.abspath(osp.join(args.work_dir, f'seed{seed}'))
-    timings: dict[str, Any] = log.setdefault(f'seed{seed}', {})
-    t = time.monotonic()
-    manifest = ensure_data(args.preset, seed, data)
-    timings['data'] = round(time.monotonic() - t, 1)
+    data, seed_dir, timings, manifest = prepare_seed(args, seed, log)
     anno = osp.join(data, 'ava', 'annotations')
     label_map = read_label_map(osp.join(anno, 'ava_action_list.pbtxt'))
     groups = class_groups(manifest)
