@@ -152,10 +152,11 @@ def dump_features(config: str | Any, checkpoint: str | None, out: str,
                     per_keyframe[int(s.metainfo['timestamp'])] = (
                         rel, feats[offset:offset + len(b)])
                     offset += len(b)
-            channels = feats.shape[1]
+            width = int(feats.shape[1])
+            channels = width
             if not meta:  # the first video written fixes (or checks) kind and width
-                meta = write_bank_meta(out, kind, channels)
-            write_video_bank(out, video, per_keyframe, channels)
+                meta = write_bank_meta(out, kind, width)
+            write_video_bank(out, video, per_keyframe, width)
             n_feats += sum(len(b) for b, _ in per_keyframe.values())
             n_keyframes += len(per_keyframe)
             if progress is not None:

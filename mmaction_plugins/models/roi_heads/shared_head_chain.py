@@ -40,12 +40,14 @@ class SharedHeadChain(nn.Module):
     def init_weights(self) -> None:
         """Each head's own initialisation."""
         for head in self.heads:
-            if hasattr(head, 'init_weights'):
-                head.init_weights()
+            init = getattr(head, 'init_weights', None)
+            if callable(init):
+                init()
 
     def forward(self, x: Tensor, feat: Tensor | None = None, rois: Tensor | None = None,
                 img_metas: list[dict] | None = None) -> Tensor:
         """Apply the heads in order (see the class docstring)."""
+        head: nn.Module
         for head in self.heads:
             x = head(x, feat=feat, rois=rois, img_metas=img_metas)
         return x
