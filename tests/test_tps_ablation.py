@@ -20,8 +20,8 @@ def test_tps_ablation_script_writes_its_table_and_resumes(synthetic_tiny, tmp_pa
     data.mkdir()
     os.symlink(root, data / 'tiny-s0')  # the script reads <data-root>/<preset>-s<seed>
     readme = tmp_path / 'README.md'
-    readme.write_text('before\n<!-- tps-ablation:start -->\nold table\n'
-                      '<!-- tps-ablation:end -->\nafter\n')
+    readme.write_text('before\n<!-- ablation:start -->\nold table\n'
+                      '<!-- ablation:end -->\nafter\n')
     work = tmp_path / 'work'
     args = ['tools/analysis/tps_ablation.py', '--preset', 'tiny', '--seeds', '0',
             '--data-root', str(data), '--work-dir', str(work), '--state-epochs', '1',
@@ -32,6 +32,7 @@ def test_tps_ablation_script_writes_its_table_and_resumes(synthetic_tiny, tmp_pa
     assert '| augmentation |' in md and 'part-state top-1 (%)' in md and 'TPS (%)' in md
     text = readme.read_text()
     assert 'old table' not in text and md.strip() in text
+    assert 'Written by `python tools/analysis/tps_ablation.py --preset tiny' in text
     assert text.startswith('before\n') and text.endswith('after\n')
     res = json.loads((work / 'ablation.json').read_text())
     row = res['per_seed']['0']['rows']['augmentation']

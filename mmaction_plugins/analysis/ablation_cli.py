@@ -3,7 +3,9 @@ arguments and its main loop (seeds one after the other, then the report, written
 
 A script defines ``run_seed(args, seed, log) -> per-seed results`` and ``report(per_seed, args,
 log) -> (markdown, json)``; :func:`run_ablation` calls them and writes
-``<work-dir>/ablation.md`` and ``<work-dir>/ablation.json``.
+``<work-dir>/ablation.md`` and ``<work-dir>/ablation.json``, and with ``--readme FILE`` also
+replaces the block between :data:`README_START` and :data:`README_END` in ``FILE`` (a config
+folder's README) by the tables and the exact command that made them.
 """
 
 from __future__ import annotations
@@ -11,11 +13,16 @@ from __future__ import annotations
 import argparse
 import os
 import os.path as osp
+import shlex
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ['ablation_parser', 'prepare_seed', 'run_ablation']
+__all__ = ['README_END', 'README_START', 'ablation_parser', 'prepare_seed', 'run_ablation',
+           'update_readme']
+
+README_START, README_END = '<!-- ablation:start -->', '<!-- ablation:end -->'
 
 RunSeed = Callable[[argparse.Namespace, int, dict[str, Any]], dict[str, Any]]
 Report = Callable[[dict[int, dict[str, Any]], argparse.Namespace, dict[str, Any]],
@@ -42,11 +49,39 @@ def ablation_parser(doc: str, work_dir: str) -> argparse.ArgumentParser:
     p.add_argument('--train-cache', default='work_dirs/train_cache',
                    help='trainings shared with the other ablations (same config, data, seed); '
                         "'' to disable")
+    p.add_argument('--readme', default=None,
+                   help=f'also write the tables (and this command) between the {README_START} '
+                        f'and {README_END} markers of this file')
     return p
 
 
-def run_ablation(args: argparse.Namespace, run_seed: RunSeed, report: Report) -> str:
-    """Run every seed, then write the report.
+def update_readme(path: str, md: str, command: str) -> None:
+    """Replace the marked block of ``path`` by ``md`` and the command that made it (atomic).
+
+    Raises:
+        ValueError: ``path`` has no marked block.
+    """
+    from mmaction_plugins.utils.atomic_io import atomic_write_text
+
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    if README_START not in text or README_END not in text:
+        raise ValueError(f'{path}: no {README_START} ... {README_END} block to fill')
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    block = f'{README_START}\nWritten by `{command}`.\n\n{md.rstrip()}\n{README_END}'
+    atomic_write_text(path, head + block + tail)
+
+
+def run_ablation(args: argparse.Namespace, run_seed: RunSeed, report: Report,
+                 argv: list[str] | None = None) -> str:
+    """Run every seed, then write the report (and, with ``args.readme``, the README block).
+
+    Args:
+        args: Parsed arguments (:func:`ablation_parser`'s and the script's).
+        run_seed, report: The script's functions (see the module docstring).
+        argv: The script's arguments, for the command written to the README (default
+            ``sys.argv[1:]``).
 
     Returns:
         str: The markdown report (also printed, and written to ``<work-dir>/ablation.md``).
@@ -65,6 +100,10 @@ def run_ablation(args: argparse.Namespace, run_seed: RunSeed, report: Report) ->
     md, data = report(per_seed, args, log)
     atomic_write_text(osp.join(args.work_dir, 'ablation.md'), md)
     atomic_write_json(osp.join(args.work_dir, 'ablation.json'), data)
+    if getattr(args, 'readme', None):
+        script = osp.relpath(osp.abspath(sys.argv[0])) if sys.argv and sys.argv[0] else 'tools'
+        update_readme(args.readme, md, ' '.join(
+            ['python', script, *map(shlex.quote, sys.argv[1:] if argv is None else argv)]))
     print('\n' + md)
     print(f'total {log["total"] / 60:.1f} min; {osp.join(args.work_dir, "ablation.md")}')
     return md

@@ -155,7 +155,9 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     results: dict[str, Any] = {}
     for row in args.rows:
         model_row = 'pcca+decoupled' if row == 'pcca+decoupled+tta' else row
-        out_path = osp.join(seed_dir, row.replace('+', '_') + '_multisports.json')
+        # one score file per detection protocol (`--labels argmax` re-scores the same models)
+        suffix = '' if args.labels == 'all' else f'_{args.labels}'
+        out_path = osp.join(seed_dir, row.replace('+', '_') + f'{suffix}_multisports.json')
         ckpt = ckpts[model_row]
         if osp.isfile(out_path) and osp.getmtime(out_path) > osp.getmtime(ckpt):
             with open(out_path, encoding='utf-8') as f:

@@ -31,7 +31,7 @@ its own step folder (``<work-dir>/seed<N>/<step>/config.py``, re-runnable by han
 does what is missing. Results: ``<work-dir>/ablation.md`` (mean ± std over seeds, paired per-seed
 differences between consecutive rows), ``<work-dir>/ablation.json`` (every number, and the
 seconds every step took); ``--readme`` also writes the tables into the block between the
-``tps-ablation`` markers of that file.
+``ablation:start`` / ``ablation:end`` markers of that file.
 
     python tools/analysis/tps_ablation.py --preset full --seeds 0 1 2 \\
         --readme configs/kinetics_tps/README.md
@@ -71,9 +71,6 @@ E2E = (('gt', 'ground-truth humans + ground-truth parts', None),
 #: Table 3 metrics: (key in test_metrics.json, column title)
 METRICS = (('tps_part/top1', 'part-state top-1 (%)'), ('tps_part/area', 'TPS (%)'),
            ('tps_part/area_gt_class', 'TPS given the true class (%)'))
-README_START, README_END = '<!-- tps-ablation:start -->', '<!-- tps-ablation:end -->'
-
-
 def build_parser() -> argparse.ArgumentParser:
     from mmaction_plugins.analysis.ablation_cli import ablation_parser
 
@@ -90,8 +87,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--no-e2e', action='store_true', help='skip the end-to-end part (step 4)')
     p.add_argument('--e2e-seeds', type=int, nargs='+', default=None,
                    help='run step 4 for these seeds only (default: every seed)')
-    p.add_argument('--readme', default=None,
-                   help='also write the tables between the tps-ablation markers of this file')
     return p
 
 
@@ -331,30 +326,13 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace,
     return md, data
 
 
-def _update_readme(path: str, md: str, command: str) -> None:
-    from mmaction_plugins.utils.atomic_io import atomic_write_text
-
-    with open(path, encoding='utf-8') as f:
-        text = f.read()
-    if README_START not in text or README_END not in text:
-        raise ValueError(f'{path}: no {README_START} ... {README_END} block to fill')
-    head, rest = text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
-    block = f'{README_START}\nWritten by `{command}`.\n\n{md}\n{README_END}'
-    atomic_write_text(path, head + block + tail)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from mmaction_plugins.analysis.ablation_cli import run_ablation
 
     if not args.no_e2e and '+multi-head attention' not in args.rows:
         args.rows.append('+multi-head attention')
-    md = run_ablation(args, run_seed, report)
-    if args.readme:
-        command = 'python tools/analysis/tps_ablation.py ' + ' '.join(
-            argv if argv is not None else sys.argv[1:])
-        _update_readme(args.readme, md, command)
+    run_ablation(args, run_seed, report, argv)
     return 0
 
 
