@@ -8,7 +8,15 @@ from mmaction_plugins.analysis.ablation_table import (
     seed_stats,
     seed_table,
 )
-from mmaction_plugins.analysis.class_groups import class_groups, frequency_groups, group_means
+from mmaction_plugins.analysis.class_groups import (
+    CHANCE_ROW,
+    class_groups,
+    class_prevalence,
+    frequency_groups,
+    group_means,
+    val_prevalence,
+)
 
-__all__ = ['SeedStats', 'claims_table', 'class_groups', 'frequency_groups', 'group_means',
-           'markdown_table', 'paired_difference', 'seed_stats', 'seed_table']
+__all__ = ['CHANCE_ROW', 'SeedStats', 'claims_table', 'class_groups', 'class_prevalence',
+           'frequency_groups', 'group_means', 'markdown_table', 'paired_difference', 'seed_stats',
+           'seed_table', 'val_prevalence']

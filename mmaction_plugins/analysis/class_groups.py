@@ -15,7 +15,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ['class_groups', 'frequency_groups', 'group_means']
+__all__ = ['CHANCE_ROW', 'class_groups', 'class_prevalence', 'frequency_groups', 'group_means',
+           'val_prevalence']
+
+#: name of the reference row the ablation tables add: the class prevalence (chance AP)
+CHANCE_ROW = 'chance (val class prevalence)'
 
 
 def class_groups(manifest: Mapping[str, Any]) -> dict[str, str]:
@@ -28,6 +32,56 @@ def class_groups(manifest: Mapping[str, Any]) -> dict[str, str]:
     if not classes:
         raise ValueError('manifest has no "classes" list (not a synthetic benchmark manifest?)')
     return {str(c['name']): str(c['group']) for c in classes}
+
+
+def _read_actions(ava_csv: str) -> list[tuple[tuple[str, ...], int]]:
+    """``(person key, action id)`` per row of an AVA-layout CSV (the key: video, second, box,
+    person id)."""
+    rows = []
+    with open(ava_csv, encoding='utf-8', newline='') as f:
+        for line, row in enumerate(csv.reader(f), 1):
+            if not row:
+                continue
+            try:
+                rows.append((tuple(row[:6]) + tuple(row[7:8]), int(row[6])))
+            except (IndexError, ValueError):
+                raise ValueError(f'{ava_csv}:{line}: no integer action id in column 7: {row}'
+                                 ) from None
+    return rows
+
+
+def class_prevalence(ava_csv: str, label_map: Mapping[int, str]) -> dict[str, float]:
+    """Class name → share of the labelled person-keyframes of ``ava_csv`` that carry it.
+
+    It is the expected AP of a scorer that ranks the ground-truth persons at random: the chance
+    level an ablation row must rise above before its group means anything.
+
+    Args:
+        ava_csv: An AVA-layout annotation CSV (``video, second, x1, y1, x2, y2, action, person``).
+        label_map: Class id → name (classes never labelled get 0).
+
+    Raises:
+        ValueError: a row with a bad action id (file and line named), or no rows at all.
+    """
+    rows = _read_actions(ava_csv)
+    persons = {key for key, _ in rows}
+    if not persons:
+        raise ValueError(f'{ava_csv}: no labelled person')
+    counts = Counter(a for _, a in set(rows))
+    return {name: counts.get(i, 0) / len(persons) for i, name in label_map.items()}
+
+
+def val_prevalence(anno_dir: str) -> dict[str, float]:
+    """Class name → prevalence in percent (:func:`class_prevalence`) over the validation split
+    of a synthetic benchmark's AVA annotations (``<anno_dir>/ava_val.csv`` and
+    ``ava_action_list.pbtxt``)."""
+    import os.path as osp
+
+    from mmaction_plugins.evaluation.label_map import read_label_map
+
+    prev = class_prevalence(osp.join(anno_dir, 'ava_val.csv'),
+                            read_label_map(osp.join(anno_dir, 'ava_action_list.pbtxt')))
+    return {c: 100 * v for c, v in prev.items()}
 
 
 def frequency_groups(ava_csv: str, label_map: Mapping[int, str], tail_fraction: float = 1 / 3
@@ -48,16 +102,7 @@ def frequency_groups(ava_csv: str, label_map: Mapping[int, str], tail_fraction: 
     """
     if not 0 < tail_fraction <= 0.5:
         raise ValueError(f'tail_fraction must be in (0, 0.5], got {tail_fraction}')
-    counts: Counter[int] = Counter()
-    with open(ava_csv, encoding='utf-8', newline='') as f:
-        for line, row in enumerate(csv.reader(f), 1):
-            if not row:
-                continue
-            try:
-                counts[int(row[6])] += 1
-            except (IndexError, ValueError):
-                raise ValueError(f'{ava_csv}:{line}: no integer action id in column 7: {row}'
-                                 ) from None
+    counts = Counter(a for _, a in _read_actions(ava_csv))
     ids = sorted(label_map, key=lambda i: counts.get(i, 0), reverse=True)  # stable: ties in order
     k = max(1, int(len(ids) * tail_fraction))
     out = {label_map[i]: 'mid' for i in ids}

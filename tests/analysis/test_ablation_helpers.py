@@ -8,6 +8,7 @@ import pytest
 
 from mmaction_plugins.analysis import (
     class_groups,
+    class_prevalence,
     frequency_groups,
     group_means,
     markdown_table,
@@ -55,6 +56,25 @@ def test_groups(tmp_path):
     csv.write_text('v,902,0.1,0.1,0.5,0.9,1,0\nv,902,0.1,0.1,0.5,0.9,x,0\n')
     with pytest.raises(ValueError, match=r'ava_train\.csv:2'):
         frequency_groups(str(csv), label_map)
+
+
+def test_class_prevalence(tmp_path):
+    csv = tmp_path / 'ava_val.csv'
+    # three persons (two at second 902, one at 903); the first carries two classes, and a
+    # repeated row of the same person and class counts once
+    csv.write_text('v,902,0.1,0.1,0.5,0.9,1,0\nv,902,0.1,0.1,0.5,0.9,2,0\n'
+                   'v,902,0.1,0.1,0.5,0.9,2,0\nv,902,0.5,0.1,0.9,0.9,1,1\n'
+                   'v,903,0.1,0.1,0.5,0.9,3,0\n')
+    label_map = {1: 'stand', 2: 'kick ball', 3: 'open door', 4: 'never'}
+    prev = class_prevalence(str(csv), label_map)
+    assert prev == pytest.approx({'stand': 2 / 3, 'kick ball': 1 / 3, 'open door': 1 / 3,
+                                  'never': 0.0})
+    csv.write_text('')
+    with pytest.raises(ValueError, match='no labelled person'):
+        class_prevalence(str(csv), label_map)
+    csv.write_text('v,902,0.1,0.1,0.5,0.9,one,0\n')
+    with pytest.raises(ValueError, match=r'ava_val\.csv:1'):
+        class_prevalence(str(csv), label_map)
 
 
 def test_markdown_table():

@@ -100,7 +100,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     per-class APs under ``'_per_class'``."""
     from mmengine.config import Config
 
-    from mmaction_plugins.analysis import class_groups
+    from mmaction_plugins.analysis import class_groups, val_prevalence
     from mmaction_plugins.analysis.ablation_cli import prepare_seed
     from mmaction_plugins.datasets.feature_bank import bank_configs
     from mmaction_plugins.engine.dump_features import dump_features
@@ -169,6 +169,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     results: dict[str, Any] = {row: _grouped(per_class[row], groups)
                                for row in args.rows}
     results['_per_class'] = {row: per_class[row] for row in args.rows}
+    results['_chance'] = _grouped(val_prevalence(anno), groups)
     results['_groups'] = groups
     return results
 
@@ -176,7 +177,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
 def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace,
            log: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The markdown report and its JSON twin."""
-    from mmaction_plugins.analysis import claims_table, seed_table
+    from mmaction_plugins.analysis import CHANCE_ROW, claims_table, seed_table
 
     rows = [r for r in ROWS if r in args.rows]
     seeds = sorted(per_seed)
@@ -184,6 +185,10 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace,
     cap = list(dict.fromkeys(first['_groups'].values()))
     columns = ['overall', *cap]
     values = {s: {row: per_seed[s][row] for row in rows} for s in seeds}
+    chance = all('_chance' in per_seed[s] for s in seeds)
+    if chance:
+        for s in seeds:
+            values[s][CHANCE_ROW] = per_seed[s]['_chance']
     window = args.window or (-8, 8)
     lines = [f'Synthetic `{args.preset}`, seeds {", ".join(map(str, seeds))}; AVA frame-mAP@0.5 '
              f'(official semantics, %) on the validation split, ground-truth person boxes; mean '
@@ -191,7 +196,7 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace,
              f'banks: window {window[0]}..{window[1]} s, 5 actors per keyframe; ensemble: '
              'linear + ACAR + ACAR+ACFB, per-class AP weights cross-fitted over 2 folds of '
              'validation videos.', '',
-             seed_table(values, rows, columns), '']
+             seed_table(values, rows + ([CHANCE_ROW] if chance else []), columns), '']
     claims = [c for c in CLAIMS if c[0] in rows and c[1] in rows]
     if claims:
         lines += ['**Paired differences (same seed), the report\'s claims**', '',
@@ -199,6 +204,11 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace,
     groups_doc = '; '.join(f'{g}: {", ".join(c for c, gg in first["_groups"].items() if gg == g)}'
                            for g in cap)
     lines += [f'Groups — {groups_doc}.', '']
+    if chance:
+        lines += [f'The last row ({CHANCE_ROW}) is the share of validation person-keyframes '
+                  'that carry each class: the expected AP of a random ranking of the '
+                  'ground-truth persons, the level a row must clear before its group says '
+                  'anything.', '']
     md = '\n'.join(lines)
     data = {'args': vars(args), 'per_seed': {str(s): per_seed[s] for s in seeds},
             'seconds': log}

@@ -114,7 +114,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     """Train and score every row for one seed; returns ``{row: {metric: {group: AP}}}``."""
     from mmengine.config import Config
 
-    from mmaction_plugins.analysis import class_groups, frequency_groups
+    from mmaction_plugins.analysis import class_groups, frequency_groups, val_prevalence
     from mmaction_plugins.analysis.ablation_cli import prepare_seed
     from mmaction_plugins.analysis.synthetic_multisports import evaluate_synthetic_multisports
     from mmaction_plugins.apis import init_stad_model
@@ -178,17 +178,19 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
             atomic_write_json(out_path, ev)
         timings[f'test {row}'] = ev.get('seconds', 0.0)
         results[row] = _grouped(_per_class_metrics(ev), groups)
+    prevalence = val_prevalence(anno)
+    results['_chance'] = _grouped({m: prevalence for m in METRICS}, groups)
     results['_groups'] = groups
     return results
 
 
 def _table(per_seed: dict[int, dict[str, Any]], rows: list[str], metric: str,
            columns: list[str]) -> str:
-    from mmaction_plugins.analysis import markdown_table, seed_stats
+    from mmaction_plugins.analysis import CHANCE_ROW, markdown_table, seed_stats
 
     body = []
     for row in rows:
-        cells = [row]
+        cells = [CHANCE_ROW if row == '_chance' else row]
         for col in columns:
             cells.append(seed_stats([per_seed[s][row][metric][col] for s in per_seed]).format())
         body.append(cells)
@@ -198,7 +200,12 @@ def _table(per_seed: dict[int, dict[str, Any]], rows: list[str], metric: str,
 def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: dict[str, Any]
            ) -> tuple[str, dict[str, Any]]:
     """The markdown report and its JSON twin."""
-    from mmaction_plugins.analysis import markdown_table, paired_difference, seed_stats
+    from mmaction_plugins.analysis import (
+        CHANCE_ROW,
+        markdown_table,
+        paired_difference,
+        seed_stats,
+    )
 
     rows = [r for r in ROWS if r in args.rows]
     first = per_seed[min(per_seed)]
@@ -214,8 +221,11 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
              f'phase 2 (lr {args.phase2_lr or "of the config"}), row 4: scales '
              f'{args.tta_scales} x flip.', '',
              '**Overall**', '', markdown_table(['row', *METRICS], overall)]
+    chance = ['_chance'] if all('_chance' in per_seed[s] for s in seeds) else []
     for metric in METRICS:
-        lines += [f'**{metric} per class group**', '', _table(per_seed, rows, metric, columns)]
+        lines += [f'**{metric} per class group**', '',
+                  _table(per_seed, rows + (chance if metric == 'F@0.5' else []), metric,
+                         columns)]
     claims = []
     for row, base, group, text in CLAIMS:
         if row not in rows or base not in rows:
@@ -239,6 +249,11 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
     head = [c for c, g in first['_groups']['frequency'].items() if g == 'head']
     lines += [f'Groups — {groups_doc}. Head (seed {min(per_seed)}): {", ".join(head)}; tail: '
               f'{", ".join(tail)} (by training label count; recomputed per seed).', '']
+    if chance:
+        lines += [f'The last row of the F@0.5 group table ({CHANCE_ROW}) is the share of '
+                  'validation person-keyframes that carry each class: the expected frame-AP of '
+                  'a random ranking of the ground-truth persons, the level a row must clear '
+                  'before its group says anything.', '']
     md = '\n'.join(lines)
     data = {'args': vars(args), 'per_seed': {str(s): per_seed[s] for s in seeds},
             'seconds': log}

@@ -29,7 +29,7 @@ matched by position: ``AVARoIHead`` keeps every proposal, in order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -201,11 +201,12 @@ def stad_tta_predict(model: nn.Module, data: dict, views: Sequence[TTAView] | No
         preds = []
         for view in views:
             v_inputs, v_sample = augment_sample(inputs, sample, view)
-            (out,) = model.test_step(dict(inputs=[v_inputs], data_samples=[v_sample]))
+            test_step: Callable[[dict], list] = model.test_step  # type: ignore[assignment]
+            (out,) = test_step(dict(inputs=[v_inputs], data_samples=[v_sample]))
             preds.append(out.pred_instances)
         merged = sample.clone()
+        h, w = (int(v) for v in inputs.shape[-2:])
         merged.pred_instances = merge_view_predictions(
-            preds, views, sample.proposals.bboxes, tuple(int(v) for v in inputs.shape[-2:]),
-            sample.metainfo)
+            preds, views, sample.proposals.bboxes, (h, w), sample.metainfo)
         results.append(merged)
     return results
