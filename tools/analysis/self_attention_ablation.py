@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[str, Any]:
     """Train and score every row for one seed; returns ``{row: {group: AP %}}``."""
-    from mmaction_plugins.analysis import class_groups
+    from mmaction_plugins.analysis import class_groups, class_prevalence
     from mmaction_plugins.analysis.ablation_cli import prepare_seed
     from mmaction_plugins.analysis.ava_predictions import score_ava_predictions
     from mmaction_plugins.analysis.ava_rows import grouped_ap, train_row
@@ -90,6 +90,9 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
         per_class = score_ava_predictions(preds, osp.join(anno, 'ava_val.csv'), label_map,
                                           osp.join(anno, 'ava_val_excluded_timestamps.csv'))
         results[row] = grouped_ap(per_class, label_map, groups)
+    prevalence = class_prevalence(osp.join(anno, 'ava_val.csv'), label_map)
+    results['_chance'] = grouped_ap({c: prevalence[n] for c, n in label_map.items()}, label_map,
+                                    groups)
     results['_groups'] = groups
     return results
 
@@ -97,7 +100,12 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
 def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: dict[str, Any]
            ) -> tuple[str, dict[str, Any]]:
     """The markdown report and its JSON twin."""
-    from mmaction_plugins.analysis import markdown_table, paired_difference, seed_stats
+    from mmaction_plugins.analysis import (
+        CHANCE_ROW,
+        markdown_table,
+        paired_difference,
+        seed_stats,
+    )
 
     seeds = sorted(per_seed)
     first = per_seed[seeds[0]]
@@ -144,6 +152,12 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
                       'self-attention must help**', '',
                       markdown_table(['difference', 'motion', 'overall', 'motion win > spread'],
                                      vs)]
+    if all('_chance' in per_seed[s] for s in seeds):
+        lines += [f'{CHANCE_ROW} per group (the expected AP of a random ranking of the '
+                  'ground-truth persons, the level a row must clear before its group says '
+                  'anything): ' + ', '.join(
+                      f'{c} ' + seed_stats([per_seed[s]['_chance'][c] for s in seeds]).format()
+                      for c in columns) + '.', '']
     groups_doc = ', '.join(f'{g}: {", ".join(c for c, gg in first["_groups"].items() if gg == g)}'
                            for g in cap)
     lines += [f'Groups — {groups_doc}.', '']
