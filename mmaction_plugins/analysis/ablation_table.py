@@ -40,8 +40,8 @@ class SeedStats:
     @property
     def beyond_spread(self) -> bool:
         """Whether the mean exceeds its own spread (for a paired difference: a win of more
-        than the seed spread)."""
-        return self.n > 0 and self.mean > self.std
+        than the seed spread). Needs two values at least: one seed has no spread to beat."""
+        return self.n > 1 and self.mean > self.std
 
 
 def seed_stats(values: Sequence[float]) -> SeedStats:

@@ -22,6 +22,7 @@ def test_seed_stats_and_paired_difference():
     assert (s.mean, s.std, s.n) == (2.0, 1.0, 3)
     assert s.format() == '2.00 ± 1.00'
     assert seed_stats([4.0]).std == 0.0
+    assert not seed_stats([4.0]).beyond_spread  # one seed: no spread to beat
     assert seed_stats([math.nan, 5.0]).n == 1
     assert seed_stats([]).format() == '-' and not seed_stats([]).beyond_spread
     # paired: a constant gain is beyond any spread even when the rows themselves vary a lot
