@@ -38,8 +38,12 @@ model = dict(
             for stds in cascade_stage_stds
         ]),
     # ten parts per crop: fewer RPN proposals, 64 sampled RoIs per stage and
-    # one RoIAlign sample per bin (RoIAlign dominates a CPU step)
+    # one RoIAlign sample per bin (RoIAlign dominates a CPU step). Crops of persons cut by the
+    # frame edge can be a few pixels wide after the resize, narrower than the smallest anchor:
+    # anchors crossing the crop border are kept (allowed_border=-1), else mmdet's RPN raises
+    # "no valid anchor inside the image boundary" (hit on synthetic `full`).
     train_cfg=dict(
+        rpn=dict(allowed_border=-1),
         rpn_proposal=dict(nms_pre=500, max_per_img=300),
         rcnn=[
             dict(
