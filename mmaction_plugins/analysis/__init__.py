@@ -2,7 +2,9 @@
 
 from mmaction_plugins.analysis.ablation_table import (
     SeedStats,
+    chance_line,
     claims_table,
+    groups_line,
     markdown_table,
     paired_difference,
     seed_stats,
@@ -17,6 +19,6 @@ from mmaction_plugins.analysis.class_groups import (
     val_prevalence,
 )
 
-__all__ = ['CHANCE_ROW', 'SeedStats', 'claims_table', 'class_groups', 'class_prevalence',
-           'frequency_groups', 'group_means', 'markdown_table', 'paired_difference', 'seed_stats',
-           'seed_table', 'val_prevalence']
+__all__ = ['CHANCE_ROW', 'SeedStats', 'chance_line', 'claims_table', 'class_groups',
+           'class_prevalence', 'frequency_groups', 'group_means', 'groups_line', 'markdown_table',
+           'paired_difference', 'seed_stats', 'seed_table', 'val_prevalence']

@@ -19,8 +19,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ['README_END', 'README_START', 'ablation_parser', 'prepare_seed', 'run_ablation',
-           'update_readme']
+__all__ = ['README_END', 'README_START', 'ablation_main', 'ablation_parser', 'prepare_seed',
+           'report_json', 'run_ablation', 'update_readme']
 
 README_START, README_END = '<!-- ablation:start -->', '<!-- ablation:end -->'
 
@@ -53,6 +53,26 @@ def ablation_parser(doc: str, work_dir: str) -> argparse.ArgumentParser:
                    help=f'also write the tables (and this command) between the {README_START} '
                         f'and {README_END} markers of this file')
     return p
+
+
+def report_json(args: argparse.Namespace, per_seed: dict[int, dict[str, Any]],
+                log: dict[str, Any]) -> dict[str, Any]:
+    """The JSON twin of a report: the arguments, the per-seed results (keys as strings, seeds
+    in order) and the step timings."""
+    return {'args': vars(args), 'per_seed': {str(s): per_seed[s] for s in sorted(per_seed)},
+            'seconds': log}
+
+
+def ablation_main(build_parser: Callable[[], argparse.ArgumentParser], run_seed: RunSeed,
+                  report: Report, argv: list[str] | None = None,
+                  complete_args: Callable[[argparse.Namespace], None] | None = None) -> int:
+    """A script's ``main``: parse ``argv``, let ``complete_args`` add what the chosen rows
+    need (rows they are built from, ...), then :func:`run_ablation`. Returns the exit code."""
+    args = build_parser().parse_args(argv)
+    if complete_args is not None:
+        complete_args(args)
+    run_ablation(args, run_seed, report, argv)
+    return 0
 
 
 def update_readme(path: str, md: str, command: str) -> None:

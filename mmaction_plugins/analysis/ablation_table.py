@@ -13,8 +13,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ['SeedStats', 'claims_table', 'markdown_table', 'paired_difference', 'seed_stats',
-           'seed_table']
+__all__ = ['SeedStats', 'chance_line', 'claims_table', 'groups_line', 'markdown_table',
+           'paired_difference', 'seed_stats', 'seed_table']
 
 
 @dataclass(frozen=True)
@@ -97,3 +97,23 @@ def claims_table(values: SeedValues, claims: Sequence[tuple[str, str, str, str]]
         body.append([text, f'{row} − {base}', col, d.format(digits),
                      'yes' if d.beyond_spread else 'no'])
     return markdown_table(['claim', 'difference', 'group', 'mean ± std', 'win > spread'], body)
+
+
+def groups_line(groups: Mapping[str, str]) -> str:
+    """The sentence under an ablation table that names the classes of each group
+    (``class -> group``, in the groups' first-seen order): ``Groups — pose: stand, crouch; ...``.
+    """
+    order = list(dict.fromkeys(groups.values()))
+    return 'Groups — ' + '; '.join(
+        f'{g}: {", ".join(c for c, gg in groups.items() if gg == g)}' for g in order) + '.'
+
+
+def chance_line(chance: Mapping[int, Mapping[str, float]], columns: Sequence[str],
+                label: str) -> str:
+    """The sentence that gives the chance row (``{seed: {column: AP}}``) of a table that does
+    not carry it as a row, per column as ``mean ± std`` over the seeds."""
+    seeds = sorted(chance)
+    return (f'{label} per group (the expected AP of a random ranking of the ground-truth persons, '
+            'the level a row must clear before its group says anything): ' + ', '.join(
+                f'{c} ' + seed_stats([chance[s][c] for s in seeds]).format() for c in columns)
+            + '.')

@@ -12,10 +12,11 @@ from __future__ import annotations
 import os.path as osp
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ['cached_predictions', 'grouped_ap', 'iter_seconds', 'train_row']
+__all__ = ['cached_predictions', 'chance_grouped', 'grouped_ap', 'iter_seconds', 'score_rows',
+           'train_row']
 
 _ITER_TIME = re.compile(r'Epoch\(train\).*?\stime: ([0-9.]+)')
 
@@ -99,3 +100,54 @@ def grouped_ap(per_class: Mapping[int, float], label_map: Mapping[int, str],
     vals = [v for v in by_name.values() if v == v]
     return {'overall': sum(vals) / len(vals) if vals else float('nan'),
             **group_means(by_name, groups), 'per_class': by_name}
+
+
+def chance_grouped(anno_dir: str, label_map: Mapping[int, str], groups: Mapping[str, str]
+                   ) -> dict[str, Any]:
+    """The chance row in :func:`grouped_ap`'s form: each class's validation prevalence
+    (``<anno_dir>/ava_val.csv``), the expected AP of a random ranking of the persons."""
+    from mmaction_plugins.analysis import class_prevalence
+
+    prevalence = class_prevalence(osp.join(anno_dir, 'ava_val.csv'), label_map)
+    return grouped_ap({c: prevalence[n] for c, n in label_map.items()}, label_map, groups)
+
+
+#: ``(row name, config path, config edit or None)``
+RowSpec = tuple[str, str, Callable[[Any], None] | None]
+
+
+def score_rows(args: Any, seed: int, log: dict[str, Any], rows: Sequence[RowSpec]
+               ) -> dict[str, Any]:
+    """The ``run_seed`` of an ablation whose rows are independent AVA-scored trainings: each
+    row trained (:func:`train_row`, in ``<work-dir>/seed<seed>/<name>``), scored per class with
+    the official-semantics AVA frame-mAP@0.5 on the validation split and grouped.
+
+    Args:
+        args: The script's arguments (``preset``, ``data_root``, ``work_dir``, ``epochs``,
+            ``train_cache``).
+        seed: Data and training seed.
+        log: The run's timings (gets ``seed<seed>``).
+        rows: The rows in order.
+
+    Returns:
+        ``{name: grouped AP, '_chance': grouped chance row, '_groups': class -> group}``.
+    """
+    from mmaction_plugins.analysis import class_groups
+    from mmaction_plugins.analysis.ablation_cli import prepare_seed
+    from mmaction_plugins.analysis.ava_predictions import score_ava_predictions
+    from mmaction_plugins.evaluation.label_map import read_label_map
+
+    data, seed_dir, timings, manifest = prepare_seed(args, seed, log)
+    anno = osp.join(data, 'ava', 'annotations')
+    label_map = read_label_map(osp.join(anno, 'ava_action_list.pbtxt'))
+    groups = class_groups(manifest)
+    results: dict[str, Any] = {}
+    for name, config, edit in rows:
+        preds = train_row(config, data, osp.join(seed_dir, name), f'seed {seed} {name}', seed,
+                          args.epochs, timings, edit=edit, cache_dir=args.train_cache or None)
+        per_class = score_ava_predictions(preds, osp.join(anno, 'ava_val.csv'), label_map,
+                                          osp.join(anno, 'ava_val_excluded_timestamps.csv'))
+        results[name] = grouped_ap(per_class, label_map, groups)
+    results['_chance'] = chance_grouped(anno, label_map, groups)
+    results['_groups'] = groups
+    return results

@@ -7,10 +7,12 @@ import math
 import pytest
 
 from mmaction_plugins.analysis import (
+    chance_line,
     class_groups,
     class_prevalence,
     frequency_groups,
     group_means,
+    groups_line,
     markdown_table,
     paired_difference,
     seed_stats,
@@ -83,3 +85,12 @@ def test_markdown_table():
     assert md.splitlines() == ['| row | a |', '|:---|---:|', '| x | 1.00 ± 0.10 |']
     with pytest.raises(ValueError, match='one cell per header'):
         markdown_table(['row', 'a'], [['x']])
+
+
+def test_groups_line_and_chance_line():
+    groups = {'stand': 'pose', 'walk': 'motion', 'crouch': 'pose'}
+    assert groups_line(groups) == 'Groups — pose: stand, crouch; motion: walk.'
+    line = chance_line({0: {'overall': 10.0, 'pose': 30.0}, 1: {'overall': 12.0, 'pose': 34.0}},
+                       ['overall', 'pose'], 'chance')
+    assert line.startswith('chance per group (') and line.endswith(
+        'overall 11.00 ± 1.41, pose 32.00 ± 2.83.')

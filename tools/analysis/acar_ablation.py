@@ -177,7 +177,8 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
 def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace,
            log: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The markdown report and its JSON twin."""
-    from mmaction_plugins.analysis import CHANCE_ROW, claims_table, seed_table
+    from mmaction_plugins.analysis import CHANCE_ROW, claims_table, groups_line, seed_table
+    from mmaction_plugins.analysis.ablation_cli import report_json
 
     rows = [r for r in ROWS if r in args.rows]
     seeds = sorted(per_seed)
@@ -201,27 +202,23 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace,
     if claims:
         lines += ['**Paired differences (same seed), the report\'s claims**', '',
                   claims_table(values, claims), '']
-    groups_doc = '; '.join(f'{g}: {", ".join(c for c, gg in first["_groups"].items() if gg == g)}'
-                           for g in cap)
-    lines += [f'Groups — {groups_doc}.', '']
+    lines += [groups_line(first['_groups']), '']
     if chance:
         lines += [f'The last row ({CHANCE_ROW}) is the share of validation person-keyframes '
                   'that carry each class: the expected AP of a random ranking of the '
                   'ground-truth persons, the level a row must clear before its group says '
                   'anything.', '']
-    md = '\n'.join(lines)
-    data = {'args': vars(args), 'per_seed': {str(s): per_seed[s] for s in seeds},
-            'seconds': log}
-    return md, data
+    return '\n'.join(lines), report_json(args, per_seed, log)
+
+
+def _order_rows(args: argparse.Namespace) -> None:
+    args.rows = [r for r in ROWS if r in args.rows]
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from mmaction_plugins.analysis.ablation_cli import run_ablation
+    from mmaction_plugins.analysis.ablation_cli import ablation_main
 
-    args.rows = [r for r in ROWS if r in args.rows]
-    run_ablation(args, run_seed, report)
-    return 0
+    return ablation_main(build_parser, run_seed, report, argv, _order_rows)
 
 
 if __name__ == '__main__':

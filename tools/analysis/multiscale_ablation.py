@@ -125,10 +125,10 @@ def _bank_edit(root: str) -> Callable[[Any], None]:
 
 def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[str, Any]:
     """Train and score every row for one seed; returns ``{row: {group: AP %}}`` + extras."""
-    from mmaction_plugins.analysis import class_groups, class_prevalence
+    from mmaction_plugins.analysis import class_groups
     from mmaction_plugins.analysis.ablation_cli import prepare_seed
     from mmaction_plugins.analysis.ava_predictions import score_ava_predictions
-    from mmaction_plugins.analysis.ava_rows import grouped_ap, train_row
+    from mmaction_plugins.analysis.ava_rows import chance_grouped, grouped_ap, train_row
     from mmaction_plugins.analysis.merge_selection import cross_fold_merge
     from mmaction_plugins.engine.dump_features import dump_features
     from mmaction_plugins.evaluation.label_map import read_label_map
@@ -184,9 +184,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
                                     for a in res.selection_aps]}
     results: dict[str, Any] = {row: grouped_ap(pc, label_map, groups)
                                for row, pc in per_class.items()}
-    prevalence = class_prevalence(osp.join(anno, 'ava_val.csv'), label_map)
-    results['_chance'] = grouped_ap({c: prevalence[n] for c, n in label_map.items()}, label_map,
-                                    groups)
+    results['_chance'] = chance_grouped(anno, label_map, groups)
     results['_groups'] = groups
     results['_merge'] = extras
     return results
@@ -197,10 +195,13 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
     """The markdown report and its JSON twin."""
     from mmaction_plugins.analysis import (
         CHANCE_ROW,
+        chance_line,
+        groups_line,
         markdown_table,
         paired_difference,
         seed_stats,
     )
+    from mmaction_plugins.analysis.ablation_cli import report_json
 
     seeds = sorted(per_seed)
     first = per_seed[seeds[0]]
@@ -248,26 +249,16 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
                         for s in seeds)
         lines += [f'Arm classes merged per validation fold — {sel}.', '']
     if all('_chance' in per_seed[s] for s in seeds):
-        lines += [f'{CHANCE_ROW} per group (the expected AP of a random ranking of the '
-                  'ground-truth persons, the level a row must clear before its group says '
-                  'anything): ' + ', '.join(
-                      f'{c} ' + seed_stats([per_seed[s]['_chance'][c] for s in seeds]).format()
-                      for c in columns) + '.', '']
-    groups_doc = ', '.join(f'{g}: {", ".join(c for c, gg in first["_groups"].items() if gg == g)}'
-                           for g in cap)
-    lines += [f'Groups — {groups_doc}.', '']
-    md = '\n'.join(lines)
-    data = {'args': vars(args), 'per_seed': {str(s): per_seed[s] for s in seeds},
-            'seconds': log}
-    return md, data
+        lines += [chance_line({s: per_seed[s]['_chance'] for s in seeds}, columns, CHANCE_ROW),
+                  '']
+    lines += [groups_line(first['_groups']), '']
+    return '\n'.join(lines), report_json(args, per_seed, log)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from mmaction_plugins.analysis.ablation_cli import run_ablation
+    from mmaction_plugins.analysis.ablation_cli import ablation_main
 
-    run_ablation(args, run_seed, report)
-    return 0
+    return ablation_main(build_parser, run_seed, report, argv)
 
 
 if __name__ == '__main__':

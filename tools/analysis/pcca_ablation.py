@@ -202,10 +202,12 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
     """The markdown report and its JSON twin."""
     from mmaction_plugins.analysis import (
         CHANCE_ROW,
+        groups_line,
         markdown_table,
         paired_difference,
         seed_stats,
     )
+    from mmaction_plugins.analysis.ablation_cli import report_json
 
     rows = [r for r in ROWS if r in args.rows]
     first = per_seed[min(per_seed)]
@@ -243,33 +245,31 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
         lines += ['**Paired differences (same seed), the report\'s claims**', '',
                   markdown_table(['claim', 'difference', 'group', *METRICS, 'F@0.5 win > spread'],
                                  claims)]
-    groups_doc = ', '.join(f'{g}: {", ".join(c for c, gg in first["_groups"]["capability"].items() if gg == g)}'  # noqa: E501
-                           for g in cap)
     tail = [c for c, g in first['_groups']['frequency'].items() if g == 'tail']
     head = [c for c, g in first['_groups']['frequency'].items() if g == 'head']
-    lines += [f'Groups — {groups_doc}. Head (seed {min(per_seed)}): {", ".join(head)}; tail: '
-              f'{", ".join(tail)} (by training label count; recomputed per seed).', '']
+    lines += [f'{groups_line(first["_groups"]["capability"])} Head (seed {min(per_seed)}): '
+              f'{", ".join(head)}; tail: {", ".join(tail)} (by training label count; recomputed '
+              'per seed).', '']
     if chance:
         lines += [f'The last row of the F@0.5 group table ({CHANCE_ROW}) is the share of '
                   'validation person-keyframes that carry each class: the expected frame-AP of '
                   'a random ranking of the ground-truth persons, the level a row must clear '
                   'before its group says anything.', '']
-    md = '\n'.join(lines)
-    data = {'args': vars(args), 'per_seed': {str(s): per_seed[s] for s in seeds},
-            'seconds': log}
-    return md, data
+    return '\n'.join(lines), report_json(args, per_seed, log)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from mmaction_plugins.analysis.ablation_cli import run_ablation
-
+def _add_source_rows(args: argparse.Namespace) -> None:
+    """Rows 3 and 4 are built on row 2's / row 3's model."""
     if 'pcca+decoupled+tta' in args.rows and 'pcca+decoupled' not in args.rows:
         args.rows.append('pcca+decoupled')
     if 'pcca+decoupled' in args.rows and 'pcca' not in args.rows:
         args.rows.append('pcca')
-    run_ablation(args, run_seed, report)
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from mmaction_plugins.analysis.ablation_cli import ablation_main
+
+    return ablation_main(build_parser, run_seed, report, argv, _add_source_rows)
 
 
 if __name__ == '__main__':

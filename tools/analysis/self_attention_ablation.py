@@ -72,29 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[str, Any]:
     """Train and score every row for one seed; returns ``{row: {group: AP %}}``."""
-    from mmaction_plugins.analysis import class_groups, class_prevalence
-    from mmaction_plugins.analysis.ablation_cli import prepare_seed
-    from mmaction_plugins.analysis.ava_predictions import score_ava_predictions
-    from mmaction_plugins.analysis.ava_rows import grouped_ap, train_row
-    from mmaction_plugins.evaluation.label_map import read_label_map
+    from mmaction_plugins.analysis.ava_rows import score_rows
 
-    data, seed_dir, timings, manifest = prepare_seed(args, seed, log)
-    anno = osp.join(data, 'ava', 'annotations')
-    label_map = read_label_map(osp.join(anno, 'ava_action_list.pbtxt'))
-    groups = class_groups(manifest)
-    results: dict[str, Any] = {}
-    for row in [r for r in ROWS if r in args.rows]:
-        preds = train_row(osp.join(REPO, CONFIGS[row]), data, osp.join(seed_dir, row),
-                          f'seed {seed} {row}', seed, args.epochs, timings,
-                          cache_dir=args.train_cache or None)
-        per_class = score_ava_predictions(preds, osp.join(anno, 'ava_val.csv'), label_map,
-                                          osp.join(anno, 'ava_val_excluded_timestamps.csv'))
-        results[row] = grouped_ap(per_class, label_map, groups)
-    prevalence = class_prevalence(osp.join(anno, 'ava_val.csv'), label_map)
-    results['_chance'] = grouped_ap({c: prevalence[n] for c, n in label_map.items()}, label_map,
-                                    groups)
-    results['_groups'] = groups
-    return results
+    return score_rows(args, seed, log, [(r, osp.join(REPO, CONFIGS[r]), None)
+                                        for r in ROWS if r in args.rows])
 
 
 def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: dict[str, Any]
@@ -102,10 +83,13 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
     """The markdown report and its JSON twin."""
     from mmaction_plugins.analysis import (
         CHANCE_ROW,
+        chance_line,
+        groups_line,
         markdown_table,
         paired_difference,
         seed_stats,
     )
+    from mmaction_plugins.analysis.ablation_cli import report_json
 
     seeds = sorted(per_seed)
     first = per_seed[seeds[0]]
@@ -153,26 +137,16 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
                       markdown_table(['difference', 'motion', 'overall', 'motion win > spread'],
                                      vs)]
     if all('_chance' in per_seed[s] for s in seeds):
-        lines += [f'{CHANCE_ROW} per group (the expected AP of a random ranking of the '
-                  'ground-truth persons, the level a row must clear before its group says '
-                  'anything): ' + ', '.join(
-                      f'{c} ' + seed_stats([per_seed[s]['_chance'][c] for s in seeds]).format()
-                      for c in columns) + '.', '']
-    groups_doc = ', '.join(f'{g}: {", ".join(c for c, gg in first["_groups"].items() if gg == g)}'
-                           for g in cap)
-    lines += [f'Groups — {groups_doc}.', '']
-    md = '\n'.join(lines)
-    data = {'args': vars(args), 'per_seed': {str(s): per_seed[s] for s in seeds},
-            'seconds': log}
-    return md, data
+        lines += [chance_line({s: per_seed[s]['_chance'] for s in seeds}, columns, CHANCE_ROW),
+                  '']
+    lines += [groups_line(first['_groups']), '']
+    return '\n'.join(lines), report_json(args, per_seed, log)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from mmaction_plugins.analysis.ablation_cli import run_ablation
+    from mmaction_plugins.analysis.ablation_cli import ablation_main
 
-    run_ablation(args, run_seed, report)
-    return 0
+    return ablation_main(build_parser, run_seed, report, argv)
 
 
 if __name__ == '__main__':

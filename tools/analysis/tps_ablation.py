@@ -269,6 +269,7 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace,
            log: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The markdown tables and their JSON twin."""
     from mmaction_plugins.analysis import markdown_table, paired_difference, seed_stats
+    from mmaction_plugins.analysis.ablation_cli import report_json
 
     seeds = sorted(per_seed)
     rows = [r for r in ROWS if r in args.rows]
@@ -320,20 +321,19 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace,
                   f'{args.human_score_thr})', '',
                   markdown_table(['boxes', 'TPS (%)', 'TPS given the true class (%)',
                                   'mean PSC (%)'], e2e_rows)]
-    md = '\n'.join(lines)
-    data = {'args': vars(args), 'per_seed': {str(s): per_seed[s] for s in seeds},
-            'seconds': log}
-    return md, data
+    return '\n'.join(lines), report_json(args, per_seed, log)
+
+
+def _add_e2e_row(args: argparse.Namespace) -> None:
+    """The end-to-end part tests the last row's model."""
+    if not args.no_e2e and '+multi-head attention' not in args.rows:
+        args.rows.append('+multi-head attention')
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from mmaction_plugins.analysis.ablation_cli import run_ablation
+    from mmaction_plugins.analysis.ablation_cli import ablation_main
 
-    if not args.no_e2e and '+multi-head attention' not in args.rows:
-        args.rows.append('+multi-head attention')
-    run_ablation(args, run_seed, report, argv)
-    return 0
+    return ablation_main(build_parser, run_seed, report, argv, _add_e2e_row)
 
 
 if __name__ == '__main__':
