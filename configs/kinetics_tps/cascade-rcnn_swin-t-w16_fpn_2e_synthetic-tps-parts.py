@@ -4,8 +4,11 @@
 #   python -m mmaction_plugins.datasets.tps.prepare --root data/synthetic/small
 _base_ = ['../stage_one/cascade-rcnn_swin-t-w16_fpn_2e_synthetic-body-part.py']
 
-part_classes = ('head', 'torso', 'left_arm', 'right_arm', 'left_hand', 'right_hand', 'left_leg',
-                'right_leg', 'left_foot', 'right_foot')
+# In the order of the prepared file's categories (the vocabulary order of `tps/part_states.json`,
+# by name): mmdet numbers labels in the file's order, and ClassOrderCocoDataset (inherited)
+# raises, naming the file, if this order differs.
+part_classes = ('head', 'left_arm', 'left_foot', 'left_hand', 'left_leg', 'right_arm',
+                'right_foot', 'right_hand', 'right_leg', 'torso')
 metainfo = dict(classes=part_classes)
 data_root = 'data/synthetic/small/tps_prepared/part_crops/'
 train_dataloader = dict(dataset=dict(data_root=data_root, metainfo=metainfo))

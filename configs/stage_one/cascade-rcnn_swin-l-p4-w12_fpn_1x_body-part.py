@@ -87,8 +87,11 @@ test_pipeline = [
     dict(type='PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
+# ClassOrderCocoDataset: mmdet's CocoDataset that raises when `part_classes` is not the file's
+# category order (mmdet would silently permute the class names).
 train_dataloader = dict(
     dataset=dict(
+        type='ClassOrderCocoDataset',
         data_root=data_root,
         metainfo=metainfo,
         ann_file='annotations/train.json',
@@ -96,6 +99,7 @@ train_dataloader = dict(
         pipeline=train_pipeline))
 val_dataloader = dict(
     dataset=dict(
+        type='ClassOrderCocoDataset',
         data_root=data_root,
         metainfo=metainfo,
         ann_file='annotations/val.json',
