@@ -30,9 +30,10 @@ def iter_seconds(log_path: str) -> float | None:
     return round(sum(vals) / len(vals), 3) if vals else None
 
 
-def cached_predictions(cfg_path: str, ckpt: str, out_path: str, label: str) -> Any:
-    """Validation predictions (:func:`~.ava_predictions.predict_ava`) of a trained model, read
-    from ``out_path`` when that is newer than ``ckpt``, else computed and written there."""
+def cached_predictions(cfg_path: str | Any, ckpt: str, out_path: str, label: str) -> Any:
+    """Predictions (:func:`~.ava_predictions.predict_ava`: the test dataloader of ``cfg_path``,
+    a config path or ``Config``) of a trained model, read from ``out_path`` when that is newer
+    than ``ckpt``, else computed and written there."""
     from mmaction_plugins.analysis.ava_predictions import (
         load_predictions,
         predict_ava,

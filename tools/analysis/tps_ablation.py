@@ -24,7 +24,9 @@ Per seed (a fresh synthetic dataset *and* a fresh initialisation):
    the tiny TPS part detector (``configs/kinetics_tps/cascade-rcnn_swin-t-w16_...``) trained on
    the TPS frames / person crops; stage one (:mod:`mmaction_plugins.engine.tps_stage_one`) on
    the validation frames with ground-truth humans and with detected humans; the last row's model
-   tested on those boxes — the challenge submission scored by the project's scorer.
+   tested on those boxes — the challenge submission scored by the project's scorer — and the
+   share of ground-truth parts each stage-one file localises (same part name, IoU >= 0.5:
+   :func:`mmaction_plugins.analysis.part_recall.part_box_recall`).
 
 Every training and test is ``tools/train.py`` / ``tools/test.py`` in a subprocess on a config in
 its own step folder (``<work-dir>/seed<N>/<step>/config.py``, re-runnable by hand); a re-run only
@@ -229,6 +231,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
         ckpts[row] = osp.join(step, f'epoch_{args.state_epochs}.pth')
 
     e2e: dict[str, dict[str, float]] = {}
+    part_recall: dict[str, dict[str, float]] = {}
     last = '+multi-head attention'
     e2e_seed = args.e2e_seeds is None or seed in args.e2e_seeds
     if not args.no_e2e and e2e_seed and last in ckpts:
@@ -248,9 +251,18 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
         files = _stage_one(seed_dir, data, prepared,
                            (osp.join(human_cfg.work_dir, 'config.py'), human_ckpt),
                            (osp.join(part_cfg.work_dir, 'config.py'), part_ckpt), args, timings)
+        from mmaction_plugins.analysis.part_recall import part_box_recall
         from mmaction_plugins.datasets.person_parts_file import load_person_parts
+        from mmaction_plugins.datasets.tps import load_tps_split, load_tps_vocabulary
 
+        tps = osp.join(data, 'tps')
+        vocab = load_tps_vocabulary(osp.join(tps, 'part_states.json'),
+                                    osp.join(tps, 'categories.txt'))
+        val_videos = load_tps_split(osp.join(tps, 'val_list.txt'),
+                                    osp.join(tps, 'annotations', 'val'), vocab)
         for key, parts_file in files.items():
+            part_recall[key] = part_box_recall(load_person_parts(parts_file), val_videos,
+                                               vocab.parts)
             step = osp.join(seed_dir, f'e2e_{key}')
             cfg = point_part_state_config_at(Config.fromfile(osp.join(REPO, ROW_CONFIGS[last])),
                                              data, pred_vid, person_parts_file=parts_file,
@@ -258,7 +270,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
             nobody = not any(len(b) for b in load_person_parts(parts_file).boxes.values())
             e2e[key] = timed(f'e2e test {key}', _test, cfg, ckpts[last], step,
                              f'seed {seed} e2e {key}', nobody)
-    return dict(rows=rows, e2e=e2e, video=video)
+    return dict(rows=rows, e2e=e2e, video=video, part_recall=part_recall)
 
 
 def _pct(v: float | None) -> float:
@@ -321,6 +333,17 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace,
                   f'{args.human_score_thr})', '',
                   markdown_table(['boxes', 'TPS (%)', 'TPS given the true class (%)',
                                   'mean PSC (%)'], e2e_rows)]
+        rec_seeds = [s for s in e2e_seeds if per_seed[s].get('part_recall')]
+        if rec_seeds:
+            first = per_seed[rec_seeds[0]]['part_recall']
+            cols = list(next(iter(first.values())))
+            rec_rows = [[label] + [seed_stats([100 * per_seed[s]['part_recall'][key][c]
+                                               for s in rec_seeds]).format(1) for c in cols]
+                        for key, label, _ in E2E if key in first]
+            lines += ['', '**Stage-one part boxes: ground-truth parts hit by the box of the same '
+                      'part at IoU >= 0.5 (%)** (the condition of a part state to count in the '
+                      'TPS score)', '',
+                      markdown_table(['boxes', *cols], rec_rows)]
     return '\n'.join(lines), report_json(args, per_seed, log)
 
 
