@@ -1,5 +1,6 @@
 """The committed base-chain probe, end to end on the tiny preset (one seed, one epoch, every
-variant); the variants' configs carry their change; a re-run trains and predicts nothing again."""
+variant, training fit on one video); the variants' configs carry their change; a re-run trains
+and predicts nothing again."""
 
 from __future__ import annotations
 
@@ -22,14 +23,17 @@ def test_base_chain_probe_runs_and_resumes(synthetic_tiny, tmp_path):
     work = tmp_path / 'work'
     args = ['tools/analysis/base_chain_probe.py', '--preset', 'tiny', '--seeds', '0',
             '--data-root', str(data), '--work-dir', str(work), '--epochs', '1',
-            '--train-cache', str(tmp_path / 'train_cache')]
+            '--train-cache', str(tmp_path / 'train_cache'), '--fit-videos', '1']
     run_tool(args, env={'OMP_NUM_THREADS': '1'})
     md = (work / 'ablation.md').read_text()
-    for text in ('| base |', '| wide |', '| hires |', '| chance (val class prevalence) |',
-                 'wide − base', 'hires − base', '**Above chance'):
+    for text in ('| base |', '| wide |', '| hires |', '| adamw |', '| adamw-fast4 |',
+                 '| chance (val class prevalence) |', 'wide − base', 'hires − base',
+                 '**Above chance', '**Training fit: the same AP on the first 1 training videos'):
         assert text in md
     seed = json.loads((work / 'ablation.json').read_text())['per_seed']['0']
-    assert set(seed) >= {'base', 'wide', 'hires', '_chance'}
+    assert set(seed) >= {'base', 'wide', 'hires', 'adamw', 'adamw-fast4', '_chance'}
+    assert set(seed['_fit']) == {'base', 'wide', 'hires', 'adamw', 'adamw-fast4'}
+    assert 0 <= seed['_fit']['base']['pose'] <= 100
     assert 0 <= seed['hires']['motion'] <= 100 and 'walk' in seed['base']['per_class']
     from mmengine.config import Config
 
@@ -44,7 +48,13 @@ def test_base_chain_probe_runs_and_resumes(synthetic_tiny, tmp_path):
     for loader in ('val_dataloader', 'test_dataloader'):
         test = {t['type']: t for t in hires[loader].dataset.pipeline}
         assert tuple(test['Resize']['scale']) == (-1, 128)
+    adamw = Config.fromfile(str(work / 'seed0' / 'adamw' / 'config.py'))
+    assert adamw.optim_wrapper.optimizer.type == 'AdamW'
+    fast4 = Config.fromfile(str(work / 'seed0' / 'adamw-fast4' / 'config.py'))
+    assert (fast4.optim_wrapper.optimizer.type, fast4.model.backbone.channel_ratio,
+            fast4.model.backbone.fast_pathway.base_channels,
+            fast4.model.roi_head.bbox_head.in_channels) == ('AdamW', 2, 4, 96)
     stamp = {p: osp.getmtime(p) for p in (*work.rglob('*.pth'), *work.rglob('*.npz'))}
     proc = run_tool(args, env={'OMP_NUM_THREADS': '1'})
-    assert proc.stdout.count('not retrained') == 3
+    assert proc.stdout.count('not retrained') == 5
     assert stamp == {p: osp.getmtime(p) for p in (*work.rglob('*.pth'), *work.rglob('*.npz'))}

@@ -14,14 +14,20 @@ round knows what the heads need before it is re-run:
   training cache);
 * ``wide`` — both pathways twice as wide (slow 16, fast 4 base channels; ~4x the FLOPs);
 * ``hires`` — twice the input resolution (training scale jitter 128-160, 128-px crops, 128-px
-  test side; ~4x the FLOPs), the frames' native 144 px nearly kept.
+  test side; ~4x the FLOPs), the frames' native 144 px nearly kept;
+* ``adamw`` — AdamW (lr 1e-3) instead of the AVA configs' SGD (lr 0.05): the chain underfits its
+  own training videos as much as it misses on validation (the 40-video training-fit check in
+  ``configs/baseline/README.md``), so the optimiser is a suspect as much as the capacity;
+* ``adamw-fast4`` — ``adamw`` with the fast pathway twice as wide (beta 4 -> 2): motion stays at
+  chance with every change above, and the fast pathway (2 base channels) is where SlowFast
+  carries it.
 
 Scores: the official-semantics AVA frame-mAP@0.5 on the validation split (ground-truth person
 boxes), per class, then per capability group, with the chance row (class prevalence). Results:
 ``<work-dir>/ablation.md`` / ``.json``; every step stays in ``<work-dir>/seed<N>/<variant>/`` and
 a re-run only does what is missing.
 
-    python tools/analysis/base_chain_probe.py --preset full --seeds 0 --variants base wide hires
+    python tools/analysis/base_chain_probe.py --preset full --seeds 0 --fit-videos 40
 """
 
 from __future__ import annotations
@@ -65,11 +71,30 @@ def _hires(cfg: Any) -> None:
                 t['scale'] = tuple(s if s < 0 else 2 * s for s in t['scale'])
 
 
+def _adamw(cfg: Any) -> None:
+    """AdamW (lr 1e-3, weight decay 1e-4) instead of the AVA configs' SGD (lr 0.05, momentum
+    0.9), same schedule: the usual optimiser for a small network trained from scratch."""
+    cfg.optim_wrapper.optimizer = dict(type='AdamW', lr=1e-3, weight_decay=1e-4)
+
+
+def _adamw_fast4(cfg: Any) -> None:
+    """:func:`_adamw` with a fast pathway twice as wide (channel ratio beta 4 -> 2: fast base
+    channels 2 -> 4; head input 80 -> 96): the pathway that carries the motion signal."""
+    _adamw(cfg)
+    bb = cfg.model.backbone
+    bb.channel_ratio = bb.channel_ratio // 2
+    bb.fast_pathway.base_channels = bb.slow_pathway.base_channels // bb.channel_ratio
+    cfg.model.roi_head.bbox_head.in_channels = 8 * (bb.slow_pathway.base_channels
+                                                    + bb.fast_pathway.base_channels)
+
+
 #: variant -> (config edit or None, description)
 VARIANTS: dict[str, tuple[Callable[[Any], None] | None, str]] = {
     'base': (None, 'the ablations\' chain: slow 8 / fast 2 base channels, 64-px inputs'),
     'wide': (_wide, 'slow 16 / fast 4 base channels (head input 160)'),
     'hires': (_hires, '128-px inputs (train jitter 128-160, 128 crops; test side 128)'),
+    'adamw': (_adamw, 'AdamW lr 1e-3, wd 1e-4 (instead of SGD lr 0.05)'),
+    'adamw-fast4': (_adamw_fast4, 'AdamW + fast pathway 4 base channels (beta 2; head input 96)'),
 }
 
 
@@ -80,15 +105,62 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--epochs', type=int, default=3, help='epochs of every variant (as the '
                    'seed ablations on full)')
     p.add_argument('--variants', nargs='+', choices=list(VARIANTS), default=list(VARIANTS))
+    p.add_argument('--fit-videos', type=int, default=0,
+                   help='also score every variant on its first N training videos (training '
+                        'fit: underfitting or not generalising?); 0: off')
     return p
+
+
+def _training_fit(args: argparse.Namespace, seed: int, name: str, log: dict[str, Any]
+                  ) -> dict[str, Any]:
+    """Variant ``name``'s grouped AP on the first ``args.fit_videos`` training videos (sorted
+    ids), with the test pipeline; predictions kept in its step folder."""
+    import json
+
+    from mmengine.config import Config
+
+    from mmaction_plugins.analysis import class_groups
+    from mmaction_plugins.analysis.ava_predictions import score_ava_predictions
+    from mmaction_plugins.analysis.ava_rows import cached_predictions, grouped_ap
+    from mmaction_plugins.evaluation.label_map import read_label_map
+    from mmaction_plugins.utils.atomic_io import atomic_write_text
+
+    data = osp.abspath(osp.join(args.data_root, f'{args.preset}-s{seed}'))
+    anno = osp.join(data, 'ava', 'annotations')
+    seed_dir = osp.abspath(osp.join(args.work_dir, f'seed{seed}'))
+    n = args.fit_videos
+    sub = osp.join(seed_dir, f'ava_train_first{n}.csv')
+    if not osp.isfile(sub):
+        with open(osp.join(anno, 'ava_train.csv'), encoding='utf-8') as f:
+            rows = f.readlines()
+        keep = set(sorted({r.split(',', 1)[0] for r in rows})[:n])
+        atomic_write_text(sub, ''.join(r for r in rows if r.split(',', 1)[0] in keep))
+    step = osp.join(seed_dir, name)
+    cfg = Config.fromfile(osp.join(step, 'config.py'))
+    ds = cfg.test_dataloader.dataset
+    ds.ann_file = sub
+    ds.exclude_file = osp.join(anno, 'ava_train_excluded_timestamps.csv')
+    ds.proposal_file = osp.join(anno, 'ava_dense_proposals_train.json')
+    preds = cached_predictions(cfg, osp.join(step, f'epoch_{args.epochs}.pth'),
+                               osp.join(step, f'train_first{n}_predictions.npz'),
+                               f'seed {seed} {name} (training fit)')
+    label_map = read_label_map(osp.join(anno, 'ava_action_list.pbtxt'))
+    with open(osp.join(data, 'manifest.json'), encoding='utf-8') as f:
+        groups = class_groups(json.load(f))
+    return grouped_ap(score_ava_predictions(preds, sub, label_map, ds.exclude_file), label_map,
+                      groups)
 
 
 def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[str, Any]:
     """Train and score every variant for one seed; returns ``{variant: {group: AP %}}``."""
     from mmaction_plugins.analysis.ava_rows import score_rows
 
-    return score_rows(args, seed, log, [(v, osp.join(REPO, CONFIG), VARIANTS[v][0])
-                                        for v in VARIANTS if v in args.variants])
+    names = [v for v in VARIANTS if v in args.variants]
+    results = score_rows(args, seed, log, [(v, osp.join(REPO, CONFIG), VARIANTS[v][0])
+                                           for v in names])
+    if args.fit_videos:
+        results['_fit'] = {v: _training_fit(args, seed, v, log) for v in names}
+    return results
 
 
 def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: dict[str, Any]
@@ -118,6 +190,12 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
              '', markdown_table(['variant', 'base chain', *columns], body), '',
              '**Above chance (variant − chance row, same seed)**', '',
              markdown_table(['variant', *columns], over), '']
+    if all('_fit' in per_seed[s] for s in seeds):
+        fit = [[n, *cells(lambda s, n=n: per_seed[s]['_fit'][n])] for n in names]
+        lines += [f'**Training fit: the same AP on the first {args.fit_videos} training videos** '
+                  '(test pipeline; close to the validation row above means the chain '
+                  'underfits, far above it means it does not generalise)', '',
+                  markdown_table(['variant', *columns], fit), '']
     if 'base' in names:
         gain = [[f'{n} − base', *cells(lambda s, n=n: {
             c: per_seed[s][n][c] - per_seed[s]['base'][c] for c in columns})]
