@@ -34,7 +34,7 @@ def test_acar_ablation_script_runs_every_row_and_resumes(synthetic_tiny, tmp_pat
         assert 0 <= res[row]['overall'] <= 100, (row, res[row])
         assert set(res['_per_class'][row]) == set(res['_groups'])
     # the banks were dumped from the right models, over both splits
-    for bank, kind, width in (('lfb_bank', 'lfb', 80), ('acfb_bank', 'acfb', 32)):
+    for bank, kind, width in (('lfb_bank', 'lfb', 96), ('acfb_bank', 'acfb', 32)):
         meta = json.loads((work / 'seed0' / bank / 'meta.json').read_text())
         assert (meta['kind'], meta['channels']) == (kind, width)
         assert set(meta['splits']) == {'train', 'val'}

@@ -10,7 +10,7 @@ import os.path as osp
 
 import pytest
 
-from tests.conftest import run_tool
+from tests.conftest import REPO, run_tool
 
 pytestmark = pytest.mark.slow
 
@@ -54,6 +54,16 @@ def test_base_chain_probe_runs_and_resumes(synthetic_tiny, tmp_path):
     assert (fast4.optim_wrapper.optimizer.type, fast4.model.backbone.channel_ratio,
             fast4.model.backbone.fast_pathway.base_channels,
             fast4.model.roi_head.bbox_head.in_channels) == ('AdamW', 2, 4, 96)
+    # every variant is an edit of the previous chain (SGD, fast 2); adamw-fast4 is the current one
+    base = Config.fromfile(str(work / 'seed0' / 'base' / 'config.py'))
+    assert (base.optim_wrapper.optimizer.type, base.optim_wrapper.optimizer.lr,
+            base.model.backbone.channel_ratio, base.model.backbone.fast_pathway.base_channels,
+            base.model.roi_head.bbox_head.in_channels) == ('SGD', 0.05, 4, 2, 80)
+    chain = Config.fromfile(osp.join(REPO, 'configs/baseline/'
+                                     'slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py'))
+    assert fast4.model.backbone.to_dict() == chain.model.backbone.to_dict()
+    assert fast4.model.roi_head.bbox_head.to_dict() == chain.model.roi_head.bbox_head.to_dict()
+    assert fast4.optim_wrapper.to_dict() == chain.optim_wrapper.to_dict()
     stamp = {p: osp.getmtime(p) for p in (*work.rglob('*.pth'), *work.rglob('*.npz'))}
     proc = run_tool(args, env={'OMP_NUM_THREADS': '1'})
     assert proc.stdout.count('not retrained') == 5

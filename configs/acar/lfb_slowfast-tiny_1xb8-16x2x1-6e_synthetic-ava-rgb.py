@@ -17,8 +17,8 @@ model = dict(
             bank=dict(root=bank_root, window=window, max_per_keyframe=max_per_keyframe),
             fbo_cfg=dict(
                 type='non_local',
-                st_feat_channels=80,
-                lt_feat_channels=80,
+                st_feat_channels=96,
+                lt_feat_channels=96,
                 latent_channels=32,
                 num_st_feat=1,
                 num_lt_feat=(window[1] - window[0] + 1) * max_per_keyframe,
@@ -26,4 +26,4 @@ model = dict(
                 st_feat_dropout_ratio=0.0,
                 lt_feat_dropout_ratio=0.0,
                 pre_activate=True)),
-        bbox_head=dict(in_channels=112)))  # RoI 80 + FBO latent 32
+        bbox_head=dict(in_channels=128)))  # RoI 96 + FBO latent 32

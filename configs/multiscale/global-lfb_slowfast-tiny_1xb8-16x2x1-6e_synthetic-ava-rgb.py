@@ -17,15 +17,15 @@ model = dict(
             _delete_=True,
             type='mmaction.SharedHeadChain',
             heads=[
-                dict(type='mmaction.GlobalContextHead', in_channels=80, global_channels=16,
+                dict(type='mmaction.GlobalContextHead', in_channels=96, global_channels=16,
                      with_relu=True, dropout=0.0),
                 dict(type='mmaction.BankFBOHead',
                      bank=dict(root='data/synthetic/small/lfb_short-term', window=window,
                                max_per_keyframe=max_per_keyframe),
                      fbo_cfg=dict(
                          type='non_local',
-                         st_feat_channels=96,  # RoI 80 + global 16
-                         lt_feat_channels=80,  # the short-term model's RoI features
+                         st_feat_channels=112,  # RoI 96 + global 16
+                         lt_feat_channels=96,  # the short-term model's RoI features
                          latent_channels=32,
                          num_st_feat=1,
                          num_lt_feat=(window[1] - window[0] + 1) * max_per_keyframe,
@@ -34,4 +34,4 @@ model = dict(
                          lt_feat_dropout_ratio=0.0,
                          pre_activate=True)),
             ]),
-        bbox_head=dict(in_channels=128)))  # 96 + FBO latent 32
+        bbox_head=dict(in_channels=144)))  # 112 + FBO latent 32

@@ -18,4 +18,6 @@ train_cfg = dict(max_epochs=2, val_interval=2)
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=2, eta_min=0, by_epoch=True, begin=0, end=2),
 ]
-optim_wrapper = dict(optimizer=dict(lr=0.01))
+# classifier re-training with SGD as Kang et al. do, whatever phase 1 used (the tiny chain: AdamW)
+optim_wrapper = dict(
+    optimizer=dict(_delete_=True, type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-5))

@@ -12,17 +12,17 @@ model = dict(
         context_includes_person=True,
         token_grid=None,  # the extractor's 4x4 bins (8x8 in mmaction2's full-size configs)
         cross_attention=dict(
-            in_channels=80,  # slow 64 + fast 16 channels of the tiny SlowFast
-            embed_dims=80,
+            in_channels=96,  # slow 64 + fast 32 channels of the tiny SlowFast
+            embed_dims=96,
             num_heads=4,
             with_pos_embed=True,
             with_ffn=True,
-            ffn_channels=160,
+            ffn_channels=192,
             norm_first=False,
             query_pool='max',
             attn_drop=0.0,
             dropout=0.0),
-        bbox_head=dict(in_channels=80)))
+        bbox_head=dict(in_channels=96)))
 
 # `tools/test.py ... --tta`: the test input (64 px) and 1.25x (80 px, the top of the training
 # scale jitter), each also flipped; per-person scores averaged

@@ -155,9 +155,40 @@ def _link_or_copy(src: str, dst: str) -> None:
     os.replace(tmp, dst)
 
 
+_KEY_FILE = 'training_key.txt'
+
+
+def _check_step_dir(step_dir: str, key: str, seed: int) -> None:
+    """Raise when ``step_dir`` already holds (part of) a training of another config or seed.
+
+    The folder's key is ``<step_dir>/training_key.txt`` (written when a training starts there);
+    a folder from before that file existed is checked by the key of its ``config.py``. A folder
+    with neither (no config ever dumped) passes.
+    """
+    from mmengine.config import Config
+
+    key_path = osp.join(step_dir, _KEY_FILE)
+    cfg_path = osp.join(step_dir, 'config.py')
+    if osp.isfile(key_path):
+        with open(key_path, encoding='utf-8') as f:
+            held, source = f.read().strip(), key_path
+    elif osp.isfile(cfg_path):
+        held, source = training_key(Config.fromfile(cfg_path), seed), cfg_path
+    else:
+        return
+    if held != key:
+        raise RuntimeError(
+            f'{step_dir} holds a training of another config or seed (training key {held} from '
+            f'{source}; this run\'s is {key}): its checkpoints would be reused or resumed for '
+            'the wrong model. Remove the folder or choose another --work-dir.')
+
+
 def train(cfg: Any, step_dir: str, label: str, seed: int, cache_dir: str | None = None) -> str:
     """Train ``cfg`` in ``step_dir`` (resuming an interrupted run) unless its last checkpoint
     exists, or the training cache holds the same training.
+
+    ``step_dir`` remembers what was trained there (``training_key.txt``, :func:`training_key`);
+    a folder holding a training of another config or seed raises instead of being reused.
 
     Args:
         cfg: An mmengine ``Config``; dumped to ``<step_dir>/config.py`` (overwritten each call).
@@ -168,16 +199,24 @@ def train(cfg: Any, step_dir: str, label: str, seed: int, cache_dir: str | None 
 
     Returns:
         str: ``<step_dir>/epoch_<max_epochs>.pth``.
+
+    Raises:
+        RuntimeError: ``step_dir`` holds another training, or the training failed.
     """
+    from mmaction_plugins.utils.atomic_io import atomic_write_text
+
+    key = training_key(cfg, seed)
+    _check_step_dir(step_dir, key, seed)
     os.makedirs(step_dir, exist_ok=True)
     cfg_path = osp.join(step_dir, 'config.py')
     cfg.dump(cfg_path)
+    atomic_write_text(osp.join(step_dir, _KEY_FILE), key + '\n')
     epochs = int(cfg.train_cfg.max_epochs)
     name = f'epoch_{epochs}.pth'
     final = osp.join(step_dir, name)
     cached = None
     if cache_dir is not None:
-        cached = osp.join(cache_dir, training_key(cfg, seed))
+        cached = osp.join(cache_dir, key)
         if not osp.isfile(final) and osp.isfile(osp.join(cached, name)):
             _link_or_copy(osp.join(cached, name), final)
             with open(osp.join(cached, 'source.txt'), encoding='utf-8') as f:

@@ -132,7 +132,7 @@ def test_dump_lfb_is_mmaction2_pooling_and_feeds_bank_fbo_head(synthetic_tiny, t
     torch.save({'state_dict': model.state_dict()}, ckpt)
     bank = str(tmp_path / 'lfb')
     meta = dump_features(cfg, ckpt, bank, splits=['train', 'val'], batch_size=4)
-    assert meta['kind'] == 'lfb' and meta['channels'] == 80
+    assert meta['kind'] == 'lfb' and meta['channels'] == 96
     assert set(meta['splits']) == {'train', 'val'}
     ds = DATASETS.build(split_dataset_cfg(cfg, 'train'))
     sample = pseudo_collate([ds[0]])
@@ -157,5 +157,5 @@ def test_dump_lfb_is_mmaction2_pooling_and_feeds_bank_fbo_head(synthetic_tiny, t
     assert out[0].pred_instances.scores.shape == (len(s.proposals.bboxes), 20)
     # its long-term input is the bank window, zero-padded to 17 s x 5 actors
     lt = lfb.roi_head.shared_head.long_term(bbox2roi([s.proposals.bboxes]), [s.metainfo])
-    assert lt.shape == (len(s.proposals.bboxes), 80, 17 * 5, 1, 1)
+    assert lt.shape == (len(s.proposals.bboxes), 96, 17 * 5, 1, 1)
     assert lt.abs().sum() > 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import os.path as osp
 
+import pytest
 from mmengine.config import Config
 
 from mmaction_plugins.engine import runs
@@ -63,3 +64,40 @@ def test_finished_training_is_registered_and_reused(tmp_path, monkeypatch, capsy
     # without a cache nothing is shared
     runs.train(_cfg(tmp_path), str(tmp_path / 'fourth'), 'fourth', 0, None)
     assert len(calls) == 2
+
+
+def test_step_dir_of_another_training_raises(tmp_path, monkeypatch):
+    """A step folder remembers its training: the same config is not retrained, another config
+    or seed raises (its checkpoint would be reused, or resumed, for the wrong model)."""
+    calls = []
+    monkeypatch.setattr(runs, 'run_tool', lambda *a, **k: calls.append(a))
+    step = tmp_path / 'step'
+    runs.train(_cfg(tmp_path, work='step'), str(step), 'step', 0, None)  # (mock) training
+    assert len(calls) == 1
+    assert (step / 'training_key.txt').read_text().strip() == runs.training_key(
+        _cfg(tmp_path, work='step'), 0)
+    (step / 'epoch_2.pth').write_bytes(b'weights')
+    runs.train(_cfg(tmp_path, work='step'), str(step), 'step', 0, None)
+    assert len(calls) == 1  # finished, same training: not retrained
+    other = _cfg(tmp_path, work='step')
+    other.model.roi_head.bbox_head.dropout_ratio = 0.5
+    with pytest.raises(RuntimeError, match='holds a training of another config'):
+        runs.train(other, str(step), 'step', 0, None)
+    with pytest.raises(RuntimeError, match=str(step)):
+        runs.train(_cfg(tmp_path, work='step'), str(step), 'step', 1, None)
+    assert len(calls) == 1
+
+
+def test_legacy_step_dir_is_checked_by_its_config(tmp_path, monkeypatch):
+    """A folder from before ``training_key.txt`` is judged by the key of its ``config.py``."""
+    monkeypatch.setattr(runs, 'run_tool', lambda *a, **k: None)
+    step = tmp_path / 'legacy'
+    step.mkdir()
+    old = _cfg(tmp_path, work='legacy')
+    old.optim_wrapper.optimizer.lr = 0.123
+    old.dump(str(step / 'config.py'))
+    (step / 'epoch_2.pth').write_bytes(b'weights')
+    with pytest.raises(RuntimeError, match='config.py'):
+        runs.train(_cfg(tmp_path, work='legacy'), str(step), 'legacy', 0, None)
+    assert runs.train(old, str(step), 'legacy', 0, None) == str(step / 'epoch_2.pth')
+    assert (step / 'training_key.txt').is_file()

@@ -390,7 +390,7 @@ def test_tiny_model_zero_and_several_actors():
     cfg = Config.fromfile(TINY)
     head = cfg.model.roi_head
     head.type = 'mmaction.ACARRoIHead'
-    head.update(in_channels=80, reduce_channels=16, hidden_channels=16, actor_channels=16,
+    head.update(in_channels=96, reduce_channels=16, hidden_channels=16, actor_channels=16,
                 hr2o=dict(depth=1))
     head.bbox_head.in_channels = 32
     init_default_scope('mmaction')

@@ -1,5 +1,8 @@
-# A tiny SlowFast (ResNet-18 pathways, 8 base channels, alpha=beta=4) FastRCNN for CPU tests and
-# the synthetic benchmark. A leaf inheriting an AVA-style detection config and this file applies it
+# A tiny SlowFast (ResNet-18 pathways; slow 8 / fast 4 base channels: alpha=4, beta=2) FastRCNN
+# for CPU tests and the synthetic benchmark. The fast pathway is twice as wide as SlowFast's
+# beta=8 ratio would give: with 2 fast base channels (beta=4, the chain up to commit e0dc1d4) the
+# motion and relation classes stayed at chance for every head (base-chain probe,
+# configs/baseline/README.md). A leaf inheriting an AVA-style detection config and this file applies it
 # with `model = {{_base_.tiny_stad_model}}` (merged over the full-size model).
 tiny_slowfast = dict(
     _delete_=True,
@@ -7,7 +10,7 @@ tiny_slowfast = dict(
     pretrained=None,
     resample_rate=4,
     speed_ratio=4,
-    channel_ratio=4,
+    channel_ratio=2,
     slow_pathway=dict(
         type='resnet3d',
         depth=18,
@@ -25,7 +28,7 @@ tiny_slowfast = dict(
         depth=18,
         pretrained=None,
         lateral=False,
-        base_channels=2,
+        base_channels=4,
         conv1_kernel=(5, 7, 7),
         conv1_stride_t=1,
         pool1_stride_t=1,
@@ -35,5 +38,5 @@ tiny_stad_model = dict(
     backbone=tiny_slowfast,
     roi_head=dict(
         bbox_roi_extractor=dict(output_size=4),
-        # slow 8*8 + fast 2*8 output channels (BasicBlock, expansion 1)
-        bbox_head=dict(in_channels=80, dropout_ratio=0.0)))
+        # slow 8*8 + fast 4*8 output channels (BasicBlock, expansion 1)
+        bbox_head=dict(in_channels=96, dropout_ratio=0.0)))
