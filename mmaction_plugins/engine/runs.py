@@ -158,12 +158,14 @@ def _link_or_copy(src: str, dst: str) -> None:
 _KEY_FILE = 'training_key.txt'
 
 
-def _check_step_dir(step_dir: str, key: str, seed: int) -> None:
+def _check_step_dir(step_dir: str, cfg: Any, seed: int) -> None:
     """Raise when ``step_dir`` already holds (part of) a training of another config or seed.
 
     The folder's key is ``<step_dir>/training_key.txt`` (written when a training starts there);
-    a folder from before that file existed is checked by the key of its ``config.py``. A folder
-    with neither (no config ever dumped) passes.
+    a folder from before that file existed is checked by the key of its ``config.py`` — which the
+    training's runner re-dumps with the ``randomness`` that ``tools/train.py --seed`` sets, so a
+    ``randomness`` of exactly ``dict(seed=seed, deterministic=False)`` there is read as
+    ``cfg``'s own. A folder with neither (no config ever dumped) passes.
     """
     from mmengine.config import Config
 
@@ -173,9 +175,13 @@ def _check_step_dir(step_dir: str, key: str, seed: int) -> None:
         with open(key_path, encoding='utf-8') as f:
             held, source = f.read().strip(), key_path
     elif osp.isfile(cfg_path):
-        held, source = training_key(Config.fromfile(cfg_path), seed), cfg_path
+        old = Config.fromfile(cfg_path)
+        if _plain(old.get('randomness')) == _plain(dict(seed=seed, deterministic=False)):
+            old.randomness = cfg.get('randomness')  # what tools/train.py --seed wrote
+        held, source = training_key(old, seed), cfg_path
     else:
         return
+    key = training_key(cfg, seed)
     if held != key:
         raise RuntimeError(
             f'{step_dir} holds a training of another config or seed (training key {held} from '
@@ -205,8 +211,8 @@ def train(cfg: Any, step_dir: str, label: str, seed: int, cache_dir: str | None 
     """
     from mmaction_plugins.utils.atomic_io import atomic_write_text
 
+    _check_step_dir(step_dir, cfg, seed)
     key = training_key(cfg, seed)
-    _check_step_dir(step_dir, key, seed)
     os.makedirs(step_dir, exist_ok=True)
     cfg_path = osp.join(step_dir, 'config.py')
     cfg.dump(cfg_path)

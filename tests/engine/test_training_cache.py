@@ -101,3 +101,15 @@ def test_legacy_step_dir_is_checked_by_its_config(tmp_path, monkeypatch):
         runs.train(_cfg(tmp_path, work='legacy'), str(step), 'legacy', 0, None)
     assert runs.train(old, str(step), 'legacy', 0, None) == str(step / 'epoch_2.pth')
     assert (step / 'training_key.txt').is_file()
+    # the runner re-dumps config.py with the randomness of `tools/train.py --seed 0`: the same
+    # training
+    (step / 'training_key.txt').unlink()
+    seeded = _cfg(tmp_path, work='legacy')
+    seeded.randomness = dict(seed=0, deterministic=False)
+    seeded.dump(str(step / 'config.py'))
+    assert runs.train(_cfg(tmp_path, work='legacy'), str(step), 'legacy', 0,
+                      None) == str(step / 'epoch_2.pth')
+    (step / 'training_key.txt').unlink()
+    seeded.dump(str(step / 'config.py'))
+    with pytest.raises(RuntimeError, match='another config or seed'):
+        runs.train(_cfg(tmp_path, work='legacy'), str(step), 'legacy', 1, None)
