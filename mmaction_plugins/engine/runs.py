@@ -215,7 +215,8 @@ def train(cfg: Any, step_dir: str, label: str, seed: int, cache_dir: str | None 
     key = training_key(cfg, seed)
     os.makedirs(step_dir, exist_ok=True)
     cfg_path = osp.join(step_dir, 'config.py')
-    cfg.dump(cfg_path)
+    # atomic: another ablation reading this row's config.py never sees half of it
+    atomic_write_text(cfg_path, cfg.pretty_text)
     atomic_write_text(osp.join(step_dir, _KEY_FILE), key + '\n')
     epochs = int(cfg.train_cfg.max_epochs)
     name = f'epoch_{epochs}.pth'

@@ -18,8 +18,20 @@ row. This probe trains the *linear* row (mmaction2's ``AVARoIHead``,
   its own training videos as much as it missed on validation, so the optimiser was a suspect as
   much as the capacity;
 * ``adamw-fast4`` — ``adamw`` with the fast pathway twice as wide (beta 4 -> 2), the pathway
-  where SlowFast carries motion. This variant won and **is the tiny chain now** (its training is
-  the seed ablations' linear row, shared through the training cache).
+  where SlowFast carries motion. This variant won the first round and was the tiny chain from
+  commit fdba695 to 4daed5c;
+* ``stride8`` — ``adamw-fast4`` with a feature stride of 8 instead of 16 (res4's spatial stride
+  2 -> 1; the RoI extractor's ``featmap_stride`` follows): the last feature map has 8 x 8 cells
+  in training (64-px crops) and 8 x 11 at test instead of 4 x 4 / 4 x 6, so a person box covers
+  ~1.4 x 2.4 cells instead of ~0.7 x 1.2 and its 2x context box no longer re-samples the
+  person's own cells (PCCA README, findings). This variant won the second round and **is the
+  tiny chain now** (its trainings are the seed ablations' linear and PCCA rows, shared through
+  the training cache).
+
+``--heads`` also trains every variant with other heads of the seed ablations (``pcca``: the
+PCCA head, ``configs/pcca``), rows ``<variant>+<head>``, and reports each head's paired gain
+over the linear head of the same variant: whether a change to the chain opens the gap a head's
+report claims (PCCA on the context classes) rather than lifting every head alike.
 
 Scores: the official-semantics AVA frame-mAP@0.5 on the validation split (ground-truth person
 boxes), per class, then per capability group, with the chance row (class prevalence). Results:
@@ -27,6 +39,8 @@ boxes), per class, then per capability group, with the chance row (class prevale
 a re-run only does what is missing.
 
     python tools/analysis/base_chain_probe.py --preset full --seeds 0 --fit-videos 40
+    python tools/analysis/base_chain_probe.py --preset full --seeds 0 --fit-videos 40 \
+        --heads linear pcca --head-variants adamw-fast4 stride8
 """
 
 from __future__ import annotations
@@ -42,27 +56,58 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 CONFIG = 'configs/baseline/slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py'
+#: head -> its tiny synthetic config (same chain, the RoI head swapped)
+HEADS = {
+    'linear': CONFIG,
+    'pcca': 'configs/pcca/pcca_slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py',
+}
 
 
 #: The previous chain's optimiser (the AVA configs' SGD with the synthetic config's lr).
 _PREVIOUS_SGD = dict(_scope_='mmaction', type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-5)
 
 
+def _set_head_input(cfg: Any) -> None:
+    """The RoI head's input width follows the backbone's ``8 * (slow + fast base channels)``
+    (BasicBlock pathways end at 8x their base width): the PCCA head's cross-attention input,
+    otherwise the bbox head's."""
+    bb, head = cfg.model.backbone, cfg.model.roi_head
+    channels = 8 * (bb.slow_pathway.base_channels + bb.fast_pathway.base_channels)
+    if 'cross_attention' in head:
+        head.cross_attention.in_channels = channels
+    else:
+        head.bbox_head.in_channels = channels
+
+
 def _set_fast(cfg: Any, channel_ratio: int) -> None:
-    """Fast pathway ``slow base channels / channel_ratio`` wide; the RoI head's input follows
-    (``8 * (slow + fast base channels)``: BasicBlock pathways end at 8x their base width)."""
+    """Fast pathway ``slow base channels / channel_ratio`` wide; the RoI head's input follows."""
     bb = cfg.model.backbone
     bb.channel_ratio = channel_ratio
     bb.fast_pathway.base_channels = bb.slow_pathway.base_channels // channel_ratio
-    cfg.model.roi_head.bbox_head.in_channels = 8 * (bb.slow_pathway.base_channels
-                                                    + bb.fast_pathway.base_channels)
+    _set_head_input(cfg)
+
+
+def _set_stride(cfg: Any, stride: int) -> None:
+    """Feature stride 16 (res4 spatial stride 2, the extractor's default ``featmap_stride``,
+    left unset as in the chain up to commit 4daed5c) or 8 (res4 stride 1, ``featmap_stride``
+    8), both pathways."""
+    for pathway in ('slow_pathway', 'fast_pathway'):
+        strides = list(cfg.model.backbone[pathway].spatial_strides)
+        strides[2] = 2 if stride == 16 else 1
+        cfg.model.backbone[pathway].spatial_strides = tuple(strides)
+    extractor = cfg.model.roi_head.bbox_roi_extractor
+    if stride == 16:
+        extractor.pop('featmap_stride', None)
+    else:
+        extractor.featmap_stride = stride
 
 
 def _previous(cfg: Any) -> None:
-    """The chain up to commit e0dc1d4: SGD (lr 0.05, momentum 0.9) and a fast pathway of 2 base
-    channels (beta 4; head input 80). Every variant starts from it."""
+    """The chain up to commit e0dc1d4: SGD (lr 0.05, momentum 0.9), a fast pathway of 2 base
+    channels (beta 4; head input 80), feature stride 16. Every variant starts from it."""
     cfg.optim_wrapper.optimizer = dict(_PREVIOUS_SGD)
     _set_fast(cfg, 4)
+    _set_stride(cfg, 16)
 
 
 def _wide(cfg: Any) -> None:
@@ -72,8 +117,7 @@ def _wide(cfg: Any) -> None:
     bb = cfg.model.backbone
     bb.slow_pathway.base_channels = 2 * bb.slow_pathway.base_channels
     bb.fast_pathway.base_channels = 2 * bb.fast_pathway.base_channels
-    cfg.model.roi_head.bbox_head.in_channels = 8 * (bb.slow_pathway.base_channels
-                                                    + bb.fast_pathway.base_channels)
+    _set_head_input(cfg)
 
 
 def _hires(cfg: Any) -> None:
@@ -107,15 +151,28 @@ def _adamw_fast4(cfg: Any) -> None:
     _set_fast(cfg, 2)
 
 
+def _stride8(cfg: Any) -> None:
+    """:func:`_adamw_fast4` with a feature stride of 8: res4's spatial stride 2 -> 1 in both
+    pathways, the RoI extractor's ``featmap_stride`` 16 -> 8."""
+    _adamw_fast4(cfg)
+    _set_stride(cfg, 8)
+
+
 #: variant -> (config edit or None, description)
 VARIANTS: dict[str, tuple[Callable[[Any], None] | None, str]] = {
-    'base': (_previous, 'the previous chain: SGD, slow 8 / fast 2 base channels, 64-px inputs'),
+    'base': (_previous, 'the chain up to e0dc1d4: SGD, slow 8 / fast 2 base channels, stride 16, '
+                        '64-px inputs'),
     'wide': (_wide, 'slow 16 / fast 4 base channels (head input 160)'),
     'hires': (_hires, '128-px inputs (train jitter 128-160, 128 crops; test side 128)'),
     'adamw': (_adamw, 'AdamW lr 1e-3, wd 1e-4 (instead of SGD lr 0.05)'),
     'adamw-fast4': (_adamw_fast4, 'AdamW + fast pathway 4 base channels (beta 2; head input '
-                                  '96): the current chain'),
+                                  '96): the chain of fdba695-4daed5c'),
+    'stride8': (_stride8, 'adamw-fast4 with feature stride 8 (res4 stride 1; 8 x 11 test cells '
+                          'instead of 4 x 6): the current chain'),
 }
+
+#: (variant, the variant it is one edit of) pairs reported besides the gains over ``base``
+STEPS = (('stride8', 'adamw-fast4'),)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--epochs', type=int, default=3, help='epochs of every variant (as the '
                    'seed ablations on full)')
     p.add_argument('--variants', nargs='+', choices=list(VARIANTS), default=list(VARIANTS))
+    p.add_argument('--heads', nargs='+', choices=list(HEADS), default=['linear'],
+                   help="heads trained on every variant (rows '<variant>+<head>' besides "
+                        "linear's '<variant>'); default: linear only")
+    p.add_argument('--head-variants', nargs='+', choices=list(VARIANTS), default=None,
+                   help='the variants the heads other than linear are trained on (default: '
+                        'every chosen variant)')
     p.add_argument('--fit-videos', type=int, default=0,
                    help='also score every variant on its first N training videos (training '
                         'fit: underfitting or not generalising?); 0: off')
@@ -171,15 +234,26 @@ def _training_fit(args: argparse.Namespace, seed: int, name: str, log: dict[str,
                       groups)
 
 
+def _rows(args: argparse.Namespace) -> list[tuple[str, str, str]]:
+    """``(row name, variant, head)`` in order: the linear rows are named by their variant, the
+    other heads' rows ``<variant>+<head>``."""
+    names = [v for v in VARIANTS if v in args.variants]
+    on = names if args.head_variants is None else [v for v in names if v in args.head_variants]
+    return [(v if h == 'linear' else f'{v}+{h}', v, h)
+            for h in HEADS if h in args.heads for v in (names if h == 'linear' else on)]
+
+
 def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[str, Any]:
-    """Train and score every variant for one seed; returns ``{variant: {group: AP %}}``."""
+    """Train and score every row for one seed; returns ``{row: {group: AP %}}`` (and the
+    training fit of the linear rows with ``--fit-videos``)."""
     from mmaction_plugins.analysis.ava_rows import score_rows
 
-    names = [v for v in VARIANTS if v in args.variants]
-    results = score_rows(args, seed, log, [(v, osp.join(REPO, CONFIG), VARIANTS[v][0])
-                                           for v in names])
+    rows = _rows(args)
+    results = score_rows(args, seed, log, [(r, osp.join(REPO, HEADS[h]), VARIANTS[v][0])
+                                           for r, v, h in rows])
     if args.fit_videos:
-        results['_fit'] = {v: _training_fit(args, seed, v, log) for v in names}
+        results['_fit'] = {r: _training_fit(args, seed, r, log)
+                           for r, _, h in rows if h == 'linear'}
     return results
 
 
@@ -194,23 +268,32 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
     first = per_seed[seeds[0]]
     cap = list(dict.fromkeys(first['_groups'].values()))
     columns = ['overall', *cap]
-    names = [v for v in VARIANTS if v in args.variants]
+    rows = _rows(args)
+    names = [r for r, _, h in rows if h == 'linear']
 
     def cells(get: Callable[[int], dict[str, float]]) -> list[str]:
         return [seed_stats([get(s)[c] for s in seeds]).format() for c in columns]
 
-    body = [[n, VARIANTS[n][1], *cells(lambda s, n=n: per_seed[s][n])] for n in names]
+    body = [[r, VARIANTS[v][1] if h == 'linear' else f'{VARIANTS[v][1]}; {h} head',
+             *cells(lambda s, r=r: per_seed[s][r])] for r, v, h in rows]
     body.append([CHANCE_ROW, 'validation class prevalence', *cells(
         lambda s: per_seed[s]['_chance'])])
     over = [[n, *cells(lambda s, n=n: {c: per_seed[s][n][c] - per_seed[s]['_chance'][c]
-                                        for c in columns})] for n in names]
+                                        for c in columns})] for n, _, _ in rows]
     lines = [f'Synthetic `{args.preset}`, seeds {", ".join(map(str, seeds))}; the linear row '
-             f'(AVARoIHead), {args.epochs} epochs; AVA frame-mAP@0.5 (official semantics, '
+             f'(AVARoIHead; `<variant>+<head>`: that head on the variant), {args.epochs} '
+             'epochs; AVA frame-mAP@0.5 (official semantics, '
              'validation split, ground-truth person boxes), mean ± std over seeds (AP in %).',
              '', markdown_table(['variant', 'base chain', *columns], body), '',
              '**Above chance (variant − chance row, same seed)**', '',
              markdown_table(['variant', *columns], over), '']
-    if all('_fit' in per_seed[s] for s in seeds):
+    paired = [[f'{r} − {v}', *cells(lambda s, r=r, v=v: {
+        c: per_seed[s][r][c] - per_seed[s][v][c] for c in columns})]
+        for r, v, h in rows if h != 'linear' and v in names]
+    if paired:
+        lines += ['**Head against the linear head of the same variant (same seed)**', '',
+                  markdown_table(['difference', *columns], paired), '']
+    if names and all('_fit' in per_seed[s] for s in seeds):
         fit = [[n, *cells(lambda s, n=n: per_seed[s]['_fit'][n])] for n in names]
         lines += [f'**Training fit: the same AP on the first {args.fit_videos} training videos** '
                   '(test pipeline; close to the validation row above means the chain '
@@ -221,8 +304,15 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
             c: per_seed[s][n][c] - per_seed[s]['base'][c] for c in columns})]
             for n in names if n != 'base']
         if gain:
-            lines += ['**Against the previous chain, base (same seed)**', '',
+            lines += ['**Against the chain up to e0dc1d4, base (same seed)**', '',
                       markdown_table(['difference', *columns], gain), '']
+    steps = [(n, ref) for n, ref in STEPS if n in names and ref in names]
+    if steps:
+        gain = [[f'{n} − {ref}', *cells(lambda s, n=n, ref=ref: {
+            c: per_seed[s][n][c] - per_seed[s][ref][c] for c in columns})]
+            for n, ref in steps]
+        lines += ['**One edit at a time (same seed)**', '',
+                  markdown_table(['difference', *columns], gain), '']
     lines += [groups_line(first['_groups']), '']
     return '\n'.join(lines), report_json(args, per_seed, log)
 

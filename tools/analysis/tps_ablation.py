@@ -104,11 +104,12 @@ def _test(cfg: Any, ckpt: str, step_dir: str, label: str, empty: bool = False
     metric scores the empty submission directly.
     """
     from mmaction_plugins.engine.runs import run_tool
+    from mmaction_plugins.utils.atomic_io import atomic_write_text
 
     os.makedirs(step_dir, exist_ok=True)
     cfg_path = osp.join(step_dir, 'config.py')
     cfg.work_dir = step_dir
-    cfg.dump(cfg_path)
+    atomic_write_text(cfg_path, cfg.pretty_text)
     metrics = osp.join(step_dir, 'test_metrics.json')
     if empty:
         from mmaction.registry import METRICS
