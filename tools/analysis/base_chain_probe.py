@@ -29,7 +29,8 @@ row. This probe trains the *linear* row (mmaction2's ``AVARoIHead``,
   the training cache).
 
 ``--heads`` also trains every variant with other heads of the seed ablations (``pcca``: the
-PCCA head, ``configs/pcca``), rows ``<variant>+<head>``, and reports each head's paired gain
+PCCA head, ``configs/pcca``; ``pcca-ctx4``: the same with a 4x context box instead of the
+report's 2x), rows ``<variant>+<head>``, and reports each head's paired gain
 over the linear head of the same variant: whether a change to the chain opens the gap a head's
 report claims (PCCA on the context classes) rather than lifting every head alike.
 
@@ -60,6 +61,8 @@ CONFIG = 'configs/baseline/slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py'
 HEADS = {
     'linear': CONFIG,
     'pcca': 'configs/pcca/pcca_slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py',
+    # the same with a 4x context box (the report: 2x)
+    'pcca-ctx4': 'configs/pcca/pcca-ctx4_slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py',
 }
 
 

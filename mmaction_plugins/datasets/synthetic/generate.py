@@ -26,7 +26,7 @@ import hashlib
 import os
 import os.path as osp
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -47,9 +47,10 @@ from mmaction_plugins.datasets.synthetic.labels import annotate
 from mmaction_plugins.datasets.synthetic.presets import Preset
 from mmaction_plugins.datasets.synthetic.render import render_frame
 from mmaction_plugins.datasets.synthetic.scenario import build_scene, theme_order
+from mmaction_plugins.datasets.synthetic.scene import Scene
 from mmaction_plugins.utils.atomic_io import atomic_write_bytes, atomic_write_json
 
-__all__ = ['generate', 'video_ids', 'MANIFEST', 'GENERATOR']
+__all__ = ['generate', 'video_ids', 'plan_scenes', 'MANIFEST', 'GENERATOR']
 
 MANIFEST = 'manifest.json'
 THEME_STREAM = 1_000_003  # seed-sequence entry of the theme order (video streams use 0..n-1)
@@ -60,6 +61,18 @@ def video_ids(preset: Preset) -> list[tuple[str, str]]:
     """(video_id, split) of every video of ``preset``, train first."""
     n = preset.n_train + preset.n_val
     return [(f'syn{i:04d}', 'train' if i < preset.n_train else 'val') for i in range(n)]
+
+
+def plan_scenes(preset: Preset, seed: int) -> Iterator[tuple[int, str, str, Scene]]:
+    """``(index, video_id, split, scene)`` of every video of ``preset``, in order: the plans
+    :func:`generate` renders (same seeds, same themes), without rendering anything."""
+    themes = theme_order(np.random.default_rng([seed, THEME_STREAM]))
+    seen = {'train': 0, 'val': 0}
+    for index, (vid, split) in enumerate(video_ids(preset)):
+        theme = themes[(seen[split] + (0 if split == 'train' else len(themes) // 2)) % len(themes)]
+        seen[split] += 1
+        yield index, vid, split, build_scene(np.random.default_rng([seed, index]), preset, vid,
+                                             theme)
 
 
 def _sha256(path: str) -> str:
@@ -126,12 +139,7 @@ def _build(preset: Preset, seed: int, stage: str,
     ids = video_ids(preset)
     sheet_video = next(v for v, s in ids if s == 'val')
     videos: dict[str, dict] = {}
-    themes = theme_order(np.random.default_rng([seed, THEME_STREAM]))
-    seen = {'train': 0, 'val': 0}
-    for index, (vid, split) in enumerate(ids):
-        theme = themes[(seen[split] + (0 if split == 'train' else len(themes) // 2)) % len(themes)]
-        seen[split] += 1
-        scene = build_scene(np.random.default_rng([seed, index]), preset, vid, theme)
+    for index, vid, split, scene in plan_scenes(preset, seed):
         ann = annotate(scene)
         category = video_category(ann.labels, scene.theme)
         rec = VideoRecord(scene=scene, ann=ann, split=split,
