@@ -147,7 +147,10 @@ def test_dump_lfb_is_mmaction2_pooling_and_feeds_bank_fbo_head(synthetic_tiny, t
         torch.nn.AdaptiveAvgPool3d((1, None, None))(roi_feats)).flatten(1)
     vid, ts = FeatureBank.key_of(s.metainfo)
     got = FeatureBank(bank, window=(0, 0), max_per_keyframe=99).window(vid, ts)
-    torch.testing.assert_close(got, ref.half().float())
+    # the bank stores float16; the dump runs batches of 4, this reference a batch of 1, so the
+    # float32 values may differ in their last bits and round to neighbouring halves: allow one
+    # float16 step (2**-10 relative), far below what a wrong pooling would change
+    torch.testing.assert_close(got, ref, rtol=2 ** -10, atol=1e-4)
 
     lfb_cfg = _cfg(LFB, root, str(tmp_path / 'work2'))
     lfb_cfg.model.roi_head.shared_head.bank.root = bank
