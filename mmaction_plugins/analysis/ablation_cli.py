@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 __all__ = ['README_END', 'README_START', 'ablation_main', 'ablation_parser', 'prepare_seed',
-           'report_json', 'run_ablation', 'update_readme']
+           'report_json', 'run_ablation', 'scene_sample_parser', 'update_readme']
 
 README_START, README_END = '<!-- ablation:start -->', '<!-- ablation:end -->'
 
@@ -52,6 +52,22 @@ def ablation_parser(doc: str, work_dir: str) -> argparse.ArgumentParser:
     p.add_argument('--readme', default=None,
                    help=f'also write the tables (and this command) between the {README_START} '
                         f'and {README_END} markers of this file')
+    return p
+
+
+def scene_sample_parser(doc: str) -> argparse.ArgumentParser:
+    """A parser for the analyses that plan the benchmark's scenes without rendering them:
+    ``--preset`` (default ``full``), ``--seeds`` (0), ``--video-step`` and ``--frame-step``
+    (every N-th video / frame, default 1).
+
+    Args:
+        doc: The script's module docstring (its first paragraph is the description).
+    """
+    p = argparse.ArgumentParser(description=doc.split('\n\n')[0])
+    p.add_argument('--preset', default='full')
+    p.add_argument('--seeds', type=int, nargs='+', default=[0])
+    p.add_argument('--video-step', type=int, default=1, help='every N-th video')
+    p.add_argument('--frame-step', type=int, default=1, help='every N-th frame')
     return p
 
 

@@ -9,7 +9,6 @@ scenes only (seconds; nothing rendered or written).
 
 from __future__ import annotations
 
-import argparse
 import os.path as osp
 import sys
 
@@ -20,14 +19,11 @@ if REPO not in sys.path:
 
 def main(argv: list[str] | None = None) -> int:
     from mmaction_plugins.analysis import markdown_table
+    from mmaction_plugins.analysis.ablation_cli import scene_sample_parser
     from mmaction_plugins.analysis.context_coverage import context_box_coverage
 
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--preset', default='full')
-    p.add_argument('--seeds', type=int, nargs='+', default=[0])
+    p = scene_sample_parser(__doc__)
     p.add_argument('--scales', type=float, nargs='+', default=[2.0, 3.0, 4.0])
-    p.add_argument('--video-step', type=int, default=1, help='every N-th video')
-    p.add_argument('--frame-step', type=int, default=1, help='every N-th frame')
     args = p.parse_args(argv)
     rows = []
     for seed in args.seeds:
