@@ -107,3 +107,28 @@ def test_base_chain_probe_runs_and_resumes(synthetic_tiny, tmp_path):
     assert pcca8.model.backbone.to_dict() == Config.fromfile(
         str(work / 'seed0' / 'stride8' / 'config.py')).model.backbone.to_dict()
     assert pcca8.model.roi_head.bbox_roi_extractor.featmap_stride == 8
+
+
+def test_base_chain_probe_learning_curve(synthetic_tiny, tmp_path):
+    """``--curve``: a row is also scored at earlier epochs of its own training; a row taken from
+    the training cache (last checkpoint only) is left out of the curve, with a message."""
+    root, _ = synthetic_tiny
+    data = tmp_path / 'data'
+    data.mkdir()
+    os.symlink(root, data / 'tiny-s0')
+    args = ['tools/analysis/base_chain_probe.py', '--preset', 'tiny', '--seeds', '0',
+            '--data-root', str(data), '--epochs', '2', '--variants', 'stride8', '--curve', '1',
+            '--train-cache', str(tmp_path / 'train_cache')]
+    work = tmp_path / 'work'
+    run_tool([*args, '--work-dir', str(work)], env={'OMP_NUM_THREADS': '1'})
+    md = (work / 'ablation.md').read_text()
+    assert '**Learning curve' in md and '| stride8 @ 1 |' in md and '| stride8 @ 2 |' in md
+    seed = json.loads((work / 'ablation.json').read_text())['per_seed']['0']
+    assert set(seed['_curve']['stride8']) == {'1'}
+    assert 0 <= seed['_curve']['stride8']['1']['motion'] <= 100
+    assert (work / 'seed0' / 'stride8' / 'val_predictions_epoch1.npz').is_file()
+    # the same training again, from the cache: only epoch_2.pth, so no curve row
+    cached = tmp_path / 'cached'
+    proc = run_tool([*args, '--work-dir', str(cached)], env={'OMP_NUM_THREADS': '1'})
+    assert 'training cache' in proc.stdout and 'left out of the learning curve' in proc.stdout
+    assert '**Learning curve' not in (cached / 'ablation.md').read_text()

@@ -34,6 +34,10 @@ report's 2x), rows ``<variant>+<head>``, and reports each head's paired gain
 over the linear head of the same variant: whether a change to the chain opens the gap a head's
 report claims (PCCA on the context classes) rather than lifting every head alike.
 
+``--curve E1 E2 ...`` also scores every row at those earlier epochs of its own training (the
+checkpoints the checkpoint hook keeps): whether a longer schedule would still lift a group, or it
+has levelled off. Up to this option every seed ablation trained 3 epochs on ``full``.
+
 Scores: the official-semantics AVA frame-mAP@0.5 on the validation split (ground-truth person
 boxes), per class, then per capability group, with the chance row (class prevalence). Results:
 ``<work-dir>/ablation.md`` / ``.json``; every step stays in ``<work-dir>/seed<N>/<variant>/`` and
@@ -42,6 +46,8 @@ a re-run only does what is missing.
     python tools/analysis/base_chain_probe.py --preset full --seeds 0 --fit-videos 40
     python tools/analysis/base_chain_probe.py --preset full --seeds 0 --fit-videos 40 \
         --heads linear pcca --head-variants adamw-fast4 stride8
+    python tools/analysis/base_chain_probe.py --preset full --seeds 0 --epochs 12 \
+        --variants stride8 --heads linear pcca --curve 3 6 9
 """
 
 from __future__ import annotations
@@ -191,16 +197,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--head-variants', nargs='+', choices=list(VARIANTS), default=None,
                    help='the variants the heads other than linear are trained on (default: '
                         'every chosen variant)')
+    p.add_argument('--curve', type=int, nargs='+', default=[], metavar='EPOCH',
+                   help='also score every row at these earlier epochs of its own training '
+                        '(epoch_<E>.pth, which the checkpoint hook keeps): the learning curve. '
+                        'A row taken from the training cache holds only its last checkpoint and '
+                        'is left out of the curve')
     p.add_argument('--fit-videos', type=int, default=0,
                    help='also score every variant on its first N training videos (training '
                         'fit: underfitting or not generalising?); 0: off')
     return p
 
 
-def _training_fit(args: argparse.Namespace, seed: int, name: str, log: dict[str, Any]
-                  ) -> dict[str, Any]:
-    """Variant ``name``'s grouped AP on the first ``args.fit_videos`` training videos (sorted
-    ids), with the test pipeline; predictions kept in its step folder."""
+def _score_checkpoint(args: argparse.Namespace, seed: int, name: str, ckpt: str,
+                      predictions: str, label: str, split_csv: str | None = None
+                      ) -> dict[str, Any]:
+    """Grouped AP of row ``name``'s checkpoint ``ckpt`` (a file of its step folder) on the
+    validation split, or with ``split_csv`` on those rows of the training split; predictions kept
+    in the step folder as ``predictions``."""
     import json
 
     from mmengine.config import Config
@@ -209,32 +222,59 @@ def _training_fit(args: argparse.Namespace, seed: int, name: str, log: dict[str,
     from mmaction_plugins.analysis.ava_predictions import score_ava_predictions
     from mmaction_plugins.analysis.ava_rows import cached_predictions, grouped_ap
     from mmaction_plugins.evaluation.label_map import read_label_map
-    from mmaction_plugins.utils.atomic_io import atomic_write_text
 
     data = osp.abspath(osp.join(args.data_root, f'{args.preset}-s{seed}'))
     anno = osp.join(data, 'ava', 'annotations')
-    seed_dir = osp.abspath(osp.join(args.work_dir, f'seed{seed}'))
+    step = osp.join(osp.abspath(osp.join(args.work_dir, f'seed{seed}')), name)
+    cfg = Config.fromfile(osp.join(step, 'config.py'))
+    ds = cfg.test_dataloader.dataset
+    if split_csv is not None:
+        ds.ann_file = split_csv
+        ds.exclude_file = osp.join(anno, 'ava_train_excluded_timestamps.csv')
+        ds.proposal_file = osp.join(anno, 'ava_dense_proposals_train.json')
+    preds = cached_predictions(cfg, osp.join(step, ckpt), osp.join(step, predictions), label)
+    label_map = read_label_map(osp.join(anno, 'ava_action_list.pbtxt'))
+    with open(osp.join(data, 'manifest.json'), encoding='utf-8') as f:
+        groups = class_groups(json.load(f))
+    return grouped_ap(score_ava_predictions(preds, ds.ann_file, label_map, ds.exclude_file),
+                      label_map, groups)
+
+
+def _training_fit(args: argparse.Namespace, seed: int, name: str) -> dict[str, Any]:
+    """Variant ``name``'s grouped AP on the first ``args.fit_videos`` training videos (sorted
+    ids), with the test pipeline; predictions kept in its step folder."""
+    from mmaction_plugins.utils.atomic_io import atomic_write_text
+
+    anno = osp.join(osp.abspath(args.data_root), f'{args.preset}-s{seed}', 'ava', 'annotations')
     n = args.fit_videos
-    sub = osp.join(seed_dir, f'ava_train_first{n}.csv')
+    sub = osp.join(osp.abspath(osp.join(args.work_dir, f'seed{seed}')),
+                   f'ava_train_first{n}.csv')
     if not osp.isfile(sub):
         with open(osp.join(anno, 'ava_train.csv'), encoding='utf-8') as f:
             rows = f.readlines()
         keep = set(sorted({r.split(',', 1)[0] for r in rows})[:n])
         atomic_write_text(sub, ''.join(r for r in rows if r.split(',', 1)[0] in keep))
-    step = osp.join(seed_dir, name)
-    cfg = Config.fromfile(osp.join(step, 'config.py'))
-    ds = cfg.test_dataloader.dataset
-    ds.ann_file = sub
-    ds.exclude_file = osp.join(anno, 'ava_train_excluded_timestamps.csv')
-    ds.proposal_file = osp.join(anno, 'ava_dense_proposals_train.json')
-    preds = cached_predictions(cfg, osp.join(step, f'epoch_{args.epochs}.pth'),
-                               osp.join(step, f'train_first{n}_predictions.npz'),
-                               f'seed {seed} {name} (training fit)')
-    label_map = read_label_map(osp.join(anno, 'ava_action_list.pbtxt'))
-    with open(osp.join(data, 'manifest.json'), encoding='utf-8') as f:
-        groups = class_groups(json.load(f))
-    return grouped_ap(score_ava_predictions(preds, sub, label_map, ds.exclude_file), label_map,
-                      groups)
+    return _score_checkpoint(args, seed, name, f'epoch_{args.epochs}.pth',
+                             f'train_first{n}_predictions.npz',
+                             f'seed {seed} {name} (training fit)', split_csv=sub)
+
+
+def _curve(args: argparse.Namespace, seed: int, name: str) -> dict[str, Any]:
+    """Row ``name``'s grouped AP at the epochs of ``args.curve`` below ``args.epochs`` (keys: the
+    epoch as a string), from the intermediate checkpoints of its step folder; epochs whose
+    checkpoint is not there are reported on stdout and left out."""
+    step = osp.join(osp.abspath(osp.join(args.work_dir, f'seed{seed}')), name)
+    out: dict[str, Any] = {}
+    for epoch in sorted(e for e in set(args.curve) if 0 < e < args.epochs):
+        if not osp.isfile(osp.join(step, f'epoch_{epoch}.pth')):
+            print(f'  seed {seed} {name}: no epoch_{epoch}.pth in {step} (a training from the '
+                  'training cache keeps only its last checkpoint): left out of the learning '
+                  'curve')
+            continue
+        out[str(epoch)] = _score_checkpoint(args, seed, name, f'epoch_{epoch}.pth',
+                                            f'val_predictions_epoch{epoch}.npz',
+                                            f'seed {seed} {name} epoch {epoch}')
+    return out
 
 
 def _rows(args: argparse.Namespace) -> list[tuple[str, str, str]]:
@@ -254,8 +294,10 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     rows = _rows(args)
     results = score_rows(args, seed, log, [(r, osp.join(REPO, HEADS[h]), VARIANTS[v][0])
                                            for r, v, h in rows])
+    if args.curve:
+        results['_curve'] = {r: _curve(args, seed, r) for r, _, _ in rows}
     if args.fit_videos:
-        results['_fit'] = {r: _training_fit(args, seed, r, log)
+        results['_fit'] = {r: _training_fit(args, seed, r)
                            for r, _, h in rows if h == 'linear'}
     return results
 
@@ -302,6 +344,19 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
                   '(test pipeline; close to the validation row above means the chain '
                   'underfits, far above it means it does not generalise)', '',
                   markdown_table(['variant', *columns], fit), '']
+    def scored_at(r: str, e: int) -> bool:
+        return all(str(e) in per_seed[s].get('_curve', {}).get(r, {}) for s in seeds)
+
+    curve = [[f'{r} @ {e}', *cells(lambda s, r=r, e=e: (
+        per_seed[s][r] if e == args.epochs else per_seed[s]['_curve'][r][str(e)]))]
+        for r, _, _ in rows if any(scored_at(r, e) for e in args.curve)
+        for e in sorted({*args.curve, args.epochs})
+        if e == args.epochs or (0 < e < args.epochs and scored_at(r, e))]
+    if args.curve and curve:
+        lines += [f'**Learning curve: the rows at earlier epochs of their {args.epochs}-epoch '
+                  'schedule** (`<row> @ <epoch>`; the learning rate of the cosine schedule has '
+                  'not decayed at an earlier epoch, so these are not the scores of a shorter '
+                  'schedule)', '', markdown_table(['row', *columns], curve), '']
     if 'base' in names:
         gain = [[f'{n} − base', *cells(lambda s, n=n: {
             c: per_seed[s][n][c] - per_seed[s]['base'][c] for c in columns})]
