@@ -3,7 +3,7 @@
 # the fast module (1x1x1 q/k/v projections) only, GAP, one layer, no LayerNorm. Widths are scaled
 # to the tiny model: 96 fused channels (slow 64 + fast 32) instead of 2304, so the report's 512 /
 # 2048 dims become 16 / 64 (the same 1:4 ratio). Pathways fused at 8 steps (slow 4 -> 8 repeated,
-# fast 16 -> 8 averaged); attention over the clip's 8 x 4 x 4 (test: 8 x 4 x 6) positions.
+# fast 16 -> 8 averaged); attention over the clip's 8 x 8 x 8 (test: 8 x 8 x 11) positions at feature stride 8.
 _base_ = ['../baseline/slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py']
 
 model = dict(
