@@ -350,6 +350,31 @@ def test_long_term_bank_attention():
         _build()._bbox_forward(x, rois, _metas(2), long_term=banks)
 
 
+
+def test_long_term_bank_concat_fusion():
+    """``bank_fusion='concat'``: the relation feature is left as it is and the bank read is a
+    third part of the classifier input (zeros for a clip without a bank)."""
+    head = _build(bank_attention=True, bank_channels=5, bank_heads=2, bank_fusion='concat',
+                  bbox_in=A + 2 * E)
+    assert head.out_channels == A + 2 * E and head.bank_attention.norm is None
+    x = _x()
+    rois = _rois([[[10, 20, 80, 200], [120, 40, 200, 250]], [[0, 0, 256, 256]]])
+    torch.manual_seed(5)
+    banks = [torch.randn(7, 5), None]
+    with torch.no_grad():
+        plain = head._bbox_forward(x, rois, _metas(2))['bbox_feats'].flatten(1)
+        read = head._bbox_forward(x, rois, _metas(2), long_term=banks)['bbox_feats'].flatten(1)
+        _, _, relation = head._relations(x, rois, _metas(2))
+    assert read.shape == (3, A + 2 * E)
+    torch.testing.assert_close(read[:, :A + E], plain[:, :A + E], rtol=0, atol=0)
+    torch.testing.assert_close(read[:, A:A + E], relation, rtol=0, atol=0)  # r untouched
+    assert read[:2, A + E:].abs().max() > 1e-5  # clip 0 read its bank
+    assert not read[2:, A + E:].any() and not plain[:, A + E:].any()  # no bank: zeros
+    with pytest.raises(ValueError, match='2 x hidden_channels'):
+        _build(bank_attention=True, bank_fusion='concat')  # bbox head sized for A + E
+    with pytest.raises(ValueError, match='fusion'):
+        LongTermBankAttention(channels=E, fusion='sum')
+
 def test_bad_arguments_raise():
     with pytest.raises(ValueError, match='shared_head'):
         _build(shared_head=dict(type='ACRNHead', in_channels=C, out_channels=C))

@@ -206,19 +206,24 @@ class LongTermBankAttention(nn.Module):
             |                      | keys = W_k(bank), values = W_v(bank)     (M, E)
             v                      v
         a = softmax_M( W_q(f) . keys^T / sqrt(E / heads) )  per head          (n, heads, M)
-        f' = LayerNorm(f + Dropout(W_o(a . values)))                           (n, E)
+        read = Dropout(W_o(a . values))                                        (n, E)
+        fusion 'residual':  f' = LayerNorm(f + read)                          (n, E)
+        fusion 'concat':    f' = read   (the caller concatenates it with f, as mmaction2's
+                                         LFB head concatenates its FBO output)
 
-    With no bank (None or ``M = 0``) the step is skipped: ``f' = f``.
+    With no bank (None or ``M = 0``) nothing is read: ``f' = f`` ('residual') or zeros
+    ('concat').
 
     Args:
-        channels: ``E``, channels of the actor queries (input = output).
+        channels: ``E``, channels of the actor queries (and of the output).
         bank_channels: ``B_c``, channels of the bank features. Defaults to ``channels``.
         num_heads: Attention heads; must divide ``channels``. Defaults to 1.
-        dropout: Dropout on the attention output before the residual sum. Defaults to 0.
+        dropout: Dropout on the attention output. Defaults to 0.
+        fusion: ``'residual'`` or ``'concat'`` (see the diagram). Defaults to ``'residual'``.
     """
 
     def __init__(self, *, channels: int, bank_channels: int | None = None, num_heads: int = 1,
-                 dropout: float = 0.0) -> None:
+                 dropout: float = 0.0, fusion: str = 'residual') -> None:
         super().__init__()
         bank_channels = channels if bank_channels is None else bank_channels
         if channels <= 0 or bank_channels <= 0:
@@ -226,20 +231,23 @@ class LongTermBankAttention(nn.Module):
                              f'{bank_channels}')
         if num_heads <= 0 or channels % num_heads:
             raise ValueError(f'bank num_heads ({num_heads}) must divide channels ({channels})')
+        if fusion not in ('residual', 'concat'):
+            raise ValueError(f"bank fusion must be 'residual' or 'concat', got {fusion!r}")
         self.channels = channels
         self.bank_channels = bank_channels
         self.num_heads = num_heads
+        self.fusion = fusion
         self.q_proj = nn.Linear(channels, channels)
         self.k_proj = nn.Linear(bank_channels, channels)
         self.v_proj = nn.Linear(bank_channels, channels)
         self.out_proj = nn.Linear(channels, channels)
         self.drop = nn.Dropout(dropout)
-        self.norm = nn.LayerNorm(channels)
+        self.norm = nn.LayerNorm(channels) if fusion == 'residual' else None
 
     def forward(self, feats: Tensor, bank: Tensor | None) -> Tensor:
         """Attend from ``(n, E)`` actor features to a ``(M, B_c)`` bank -> ``(n, E)``."""
         if bank is None or bank.shape[0] == 0 or feats.shape[0] == 0:
-            return feats
+            return feats if self.norm is not None else torch.zeros_like(feats)
         if bank.dim() != 2 or bank.shape[1] != self.bank_channels:
             raise ValueError(f'expected a (M, {self.bank_channels}) bank, got '
                              f'{tuple(bank.shape)}')
@@ -251,7 +259,8 @@ class LongTermBankAttention(nn.Module):
         v = self.v_proj(bank).view(m, h, d).transpose(0, 1)
         weights = ((q @ k.transpose(1, 2)) / math.sqrt(d)).softmax(dim=-1)  # (h, n, M)
         out = (weights @ v).transpose(0, 1).reshape(n, self.channels)
-        return self.norm(feats + self.drop(self.out_proj(out)))
+        read = self.drop(self.out_proj(out))
+        return read if self.norm is None else self.norm(feats + read)
 
 
 @MODELS.register_module()
@@ -278,14 +287,16 @@ class ACARRoIHead(AVARoIHead):
               |        R = MaxPool(3, stride 2, pad 1)(R)   (downsample='max2x2'; or identity)
               |        R = HR2O(R)                     (see :class:`HR2O`), same clip only
               |        r = mean over space (n_b, E)
-              |        r = LongTermBankAttention(r, bank_b)   (bank_attention and a bank given)
+              |        r = LongTermBankAttention(r, bank_b)   (bank_attention and a bank given;
+              |            bank_fusion 'residual': r = LN(r + read); 'concat': l = read, (n_b, E))
               |                                        |
         actor branch: ReLU(Linear(D, A, no bias))      |   (identity, A = D, if actor_channels
               | (N, A)                                 |    is None)
-              +---------------- concat ----------------+
+              +---------------- concat ----------------+ (+ l with bank_fusion 'concat')
               v
-        bbox feats (N, A + E, 1, 1, 1) -> bbox_head (BBoxHeadAVA, in_channels = A + E; its pools
-        are identities here; its dropout_ratio is ACAR-Net's dropout before the classifier)
+        bbox feats (N, A + E [+ E], 1, 1, 1) -> bbox_head (BBoxHeadAVA, in_channels = A + E, or
+        A + 2E with the 'concat' bank; its pools are identities here; its dropout_ratio is
+        ACAR-Net's dropout before the classifier)
         -> cls_score (N, num_classes), sigmoid + BCE exactly as AVARoIHead
 
     ``Conv1x1([c_b; a_i])`` is computed as ``W_c * c_b + W_a a_i`` (the same bias-free map,
@@ -298,20 +309,24 @@ class ACARRoIHead(AVARoIHead):
 
     Long-term support (the report's actor-context feature bank, ACFB): with ``bank_attention=True``
     the pooled relation features ``r`` of clip ``b``'s actors attend to a bank ``(M_b,
-    bank_channels)`` (:class:`LongTermBankAttention`, output width unchanged). The banks come
+    bank_channels)`` (:class:`LongTermBankAttention`); what they read replaces ``r`` by
+    ``LN(r + read)`` (``bank_fusion='residual'``) or is concatenated to the classifier input
+    (``'concat'``, as mmaction2's LFB head concatenates its FBO output). The banks come
     from ``long_term_bank`` (a :class:`~mmaction_plugins.datasets.feature_bank.FeatureBank`
     window around each clip's ``img_key``: what training and testing use) or are passed
     explicitly, ``_bbox_forward(x, rois, metas, long_term=[bank_0, ..., bank_{B-1}])`` (a bank
-    may be None); a clip with an empty bank skips the step. The bank itself is written by
-    ``tools/dump_features.py`` from a trained ACAR model: :meth:`bank_features` gives, per actor,
-    the spatially averaged first-order relation map (``bank_source='relation'``, the report's
-    "precomputed actor-context relation features"; ACAR-Net keeps the whole map, we keep its
-    mean: ``2 E`` bytes per actor in float16) or the high-order one (``'high_order'``).
+    may be None); a clip with an empty bank skips the step (reads zeros with ``'concat'``). The
+    bank itself is written by ``tools/dump_features.py`` from a trained ACAR model:
+    :meth:`bank_features` gives, per actor, the spatially averaged first-order relation map
+    (``bank_source='relation'``, the report's "precomputed actor-context relation features";
+    ACAR-Net keeps the whole map, we keep its mean: ``2 E`` bytes per actor in float16) or the
+    high-order one (``'high_order'``).
 
     Args:
         bbox_roi_extractor: RoI extractor config (``SingleRoIExtractor3D``, ``with_global``
             False); its global feature map is the context.
-        bbox_head: ``BBoxHeadAVA`` config; its ``in_channels`` must equal ``A + E``.
+        bbox_head: ``BBoxHeadAVA`` config; its ``in_channels`` must equal ``A + E`` (``A + 2E``
+            with ``bank_fusion='concat'``).
         in_channels: ``C``, channels of the extractor's features (SlowFast: slow + fast, e.g.
             2304 for R50 / R101 8x8).
         reduce_channels: ``D``; None keeps ``C`` (no reduce convolution). Defaults to 1024.
@@ -341,6 +356,9 @@ class ACARRoIHead(AVARoIHead):
         bank_channels: Channels of the bank features. Defaults to ``hidden_channels``.
         bank_heads: Heads of the bank attention. Defaults to 1.
         bank_dropout: Dropout of the bank attention. Defaults to 0.
+        bank_fusion: How the bank read joins the relation feature, ``'residual'`` (``LN(r +
+            read)``) or ``'concat'`` (a third part of the classifier input, ``r`` untouched).
+            Defaults to ``'residual'``.
         shared_head: Not supported (HR2O takes its place); must be None.
         train_cfg, test_cfg, init_cfg: As for ``AVARoIHead``.
     """
@@ -353,7 +371,8 @@ class ACARRoIHead(AVARoIHead):
                  crop_padding: bool = True, bank_attention: bool = False,
                  long_term_bank: dict | None = None, bank_source: str = 'relation',
                  bank_channels: int | None = None, bank_heads: int = 1,
-                 bank_dropout: float = 0.0, shared_head: dict | None = None,
+                 bank_dropout: float = 0.0, bank_fusion: str = 'residual',
+                 shared_head: dict | None = None,
                  train_cfg: dict | None = None, test_cfg: dict | None = None,
                  init_cfg: dict | list[dict] | None = None, **kwargs) -> None:
         if shared_head is not None:
@@ -409,16 +428,17 @@ class ACARRoIHead(AVARoIHead):
         self.hr2o = HR2O(channels=hidden_channels, **hr2o)
         self.bank_attention = (LongTermBankAttention(
             channels=hidden_channels, bank_channels=bank_channels, num_heads=bank_heads,
-            dropout=bank_dropout) if bank_attention else None)
+            dropout=bank_dropout, fusion=bank_fusion) if bank_attention else None)
         self.bank_source = bank_source
         self.feature_bank = (FeatureBank(**long_term_bank) if long_term_bank is not None
                              else None)
-        self.out_channels = self.actor_channels + hidden_channels
+        self.bank_concat = bank_attention and bank_fusion == 'concat'
+        self.out_channels = self.actor_channels + hidden_channels * (2 if self.bank_concat else 1)
         head_in = getattr(self.bbox_head, 'in_channels', None)
         if head_in is not None and head_in != self.out_channels:
-            raise ValueError(f'bbox_head.in_channels ({head_in}) must equal actor_channels + '
-                             f'hidden_channels ({self.actor_channels} + {hidden_channels} = '
-                             f'{self.out_channels})')
+            parts = (f'actor_channels + {"2 x " if self.bank_concat else ""}hidden_channels '
+                     f'({self.out_channels})')
+            raise ValueError(f'bbox_head.in_channels ({head_in}) must equal {parts}')
 
     def _context_size(self, meta: dict, h: int, w: int, stride: int) -> tuple[int, int]:
         """Unpadded ``(h_b, w_b)`` of one clip's ``h x w`` feature map."""
@@ -519,7 +539,8 @@ class ACARRoIHead(AVARoIHead):
                 head has a reader, else no long-term step.
 
         Returns:
-            ``cls_score`` ``(N, num_classes)`` and ``bbox_feats`` ``(N, A + E, 1, 1, 1)``.
+            ``cls_score`` ``(N, num_classes)`` and ``bbox_feats`` ``(N, A + E, 1, 1, 1)`` (``A +
+            2E`` with ``bank_fusion='concat'``).
         """
         b = (x[0] if isinstance(x, (tuple, list)) else x).shape[0]
         if long_term is not None:
@@ -533,15 +554,18 @@ class ACARRoIHead(AVARoIHead):
             long_term = self._banks(batch_img_metas, rois.device)
         n = rois.shape[0]
         actors, _, relation = self._relations(x, rois, batch_img_metas)
-        if self.bank_attention is not None and long_term is not None:
+        parts = [self.actor_fc(actors), relation]
+        if self.bank_attention is not None:
+            # 'residual': r <- LN(r + read); 'concat': the reads (zeros without a bank) are a
+            # third part of the classifier input
+            read = torch.zeros_like(relation) if self.bank_concat else relation
             clip_of = rois[:, 0].long()
-            for i, bank in enumerate(long_term):
+            for i, bank in enumerate(long_term or []):
                 inds = torch.nonzero(clip_of == i, as_tuple=False).flatten()
                 if inds.numel():
-                    relation = relation.index_copy(
-                        0, inds, self.bank_attention(relation[inds], bank))
-
-        bbox_feats = torch.cat([self.actor_fc(actors), relation], dim=1)
+                    read = read.index_copy(0, inds, self.bank_attention(relation[inds], bank))
+            parts = [*parts, read] if self.bank_concat else [parts[0], read]
+        bbox_feats = torch.cat(parts, dim=1)
         bbox_feats = bbox_feats.view(n, self.out_channels, 1, 1, 1)
         if n == 0:  # BBoxHeadAVA.forward cannot view an empty batch as (0, -1); its pools are
             # identities on (N, A + E, 1, 1, 1) features, so its classifier alone is the same map
