@@ -1,0 +1,159 @@
+"""Linear probes of a trained STAD model's per-person features: where is a class group's evidence
+lost — in the backbone's RoI feature, or in the head that turns it into the classifier input?
+
+For every ground-truth person of a split, :func:`extract_person_features` keeps two vectors of a
+trained FastRCNN-style model (any RoI head whose classifier is ``bbox_head.fc_cls``):
+
+* ``roi`` — the person's RoI feature from the head's own extractor, averaged over time and
+  max-pooled over space ``(P, C)``: what ``BBoxHeadAVA`` classifies in mmaction2's linear head;
+* ``classifier`` — the input of ``bbox_head.fc_cls`` ``(P, F)`` (read by a forward pre-hook):
+  what the head's classifier actually sees (``roi`` again for the linear head; the attention
+  output for PCCA; ``[actor; relation]`` for ACAR ...).
+
+:func:`fit_probe` trains a logistic-regression probe (standardised features, full-batch AdamW,
+sigmoid + BCE, one output per class) on the training persons; :func:`probe_ap` scores a split
+per class with the official AVA arithmetic (:func:`~mmaction_plugins.evaluation.voc_ap
+.average_precision_tf`) over persons. A group whose validation AP is higher from ``roi`` than
+from ``classifier`` loses its evidence inside the head; a group near chance from both never
+reached the backbone's features; a probe far better on its training persons than on validation
+ones points to memorisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ['PersonFeatures', 'extract_person_features', 'fit_probe', 'probe_ap']
+
+
+@dataclass
+class PersonFeatures:
+    """Per-person feature vectors of one split.
+
+    Attributes:
+        features: Feature name -> ``(P, F_name)`` float32 array (``roi``, ``classifier``).
+        labels: ``(P, K)`` float32 multi-hot labels; column ``k`` is class id ``k`` (column 0 is
+            mmaction2's background column).
+    """
+
+    features: dict[str, np.ndarray]
+    labels: np.ndarray
+
+
+def extract_person_features(model: Any, dataset: Any, batch_size: int = 8,
+                            progress: Callable[[int], None] | None = None) -> PersonFeatures:
+    """Features of every ground-truth person of ``dataset`` under ``model`` (eval mode).
+
+    Args:
+        model: A built FastRCNN-style STAD model (``extract_feat``, ``roi_head`` with
+            ``bbox_roi_extractor``, ``_bbox_forward`` and ``bbox_head.fc_cls``), weights loaded.
+        dataset: An mmaction dataset whose samples carry ``gt_instances`` (boxes, multi-hot
+            labels), e.g. ``STADDataset`` with the test pipeline.
+        batch_size: Clips per forward pass.
+        progress: Called with the number of clips done after each batch.
+
+    Returns:
+        :class:`PersonFeatures` in dataset order (persons of a clip in box order).
+
+    Raises:
+        ValueError: the head has no ``bbox_head.fc_cls`` to read the classifier input from.
+    """
+    import torch
+    from mmdet.structures.bbox import bbox2roi
+
+    head = model.roi_head
+    fc = getattr(getattr(head, 'bbox_head', None), 'fc_cls', None)
+    if fc is None:
+        raise ValueError(f'{type(head).__name__} has no bbox_head.fc_cls: no classifier input '
+                         'to probe')
+    seen: list[torch.Tensor] = []
+    handle = fc.register_forward_pre_hook(lambda _m, args: seen.append(args[0].detach()))
+    roi, clf, labels = [], [], []
+    model.eval()
+    try:
+        with torch.no_grad():
+            for start in range(0, len(dataset), batch_size):
+                samples = [dataset[i] for i in range(start, min(start + batch_size, len(dataset)))]
+                data = model.data_preprocessor(
+                    {'inputs': [s['inputs'] for s in samples],
+                     'data_samples': [s['data_samples'] for s in samples]}, False)
+                metas = [s.metainfo for s in data['data_samples']]
+                rois = bbox2roi([s.gt_instances.bboxes for s in data['data_samples']])
+                x = model.extract_feat(data['inputs'])
+                feats = head.bbox_roi_extractor(x, rois)[0]  # (N, C, T, S, S)
+                roi.append(feats.mean(dim=2).amax(dim=(2, 3)).cpu().numpy())
+                seen.clear()
+                head._bbox_forward(x, rois, metas)
+                if rois.shape[0]:
+                    clf.append(seen[-1].flatten(1).cpu().numpy())
+                labels.append(torch.cat([s.gt_instances.labels for s in data['data_samples']])
+                              .float().cpu().numpy())
+                if progress is not None:
+                    progress(len(samples))
+    finally:
+        handle.remove()
+    k = labels[0].shape[1] if labels else 0
+    return PersonFeatures(
+        features={'roi': np.concatenate(roi).astype(np.float32),
+                  'classifier': (np.concatenate(clf).astype(np.float32) if clf
+                                 else np.zeros((0, fc.in_features), np.float32))},
+        labels=np.concatenate(labels).astype(np.float32) if labels else np.zeros((0, k)))
+
+
+def fit_probe(train_x: np.ndarray, train_y: np.ndarray, *eval_x: np.ndarray,
+              epochs: int = 300, lr: float = 1e-2, weight_decay: float = 1e-4,
+              seed: int = 0) -> list[np.ndarray]:
+    """A logistic-regression probe fitted on ``(train_x, train_y)``; its scores on every array
+    of ``eval_x``.
+
+    Features are standardised with the training mean and std; one linear layer, sigmoid + BCE,
+    full-batch AdamW for ``epochs`` steps.
+
+    Args:
+        train_x: ``(P, F)`` training features.
+        train_y: ``(P, K)`` multi-hot training labels.
+        eval_x: ``(P_i, F)`` arrays to score.
+
+    Returns:
+        ``(P_i, K)`` sigmoid scores per array of ``eval_x``.
+    """
+    import torch
+
+    if train_x.ndim != 2 or train_y.ndim != 2 or len(train_x) != len(train_y):
+        raise ValueError(f'expected (P, F) features and (P, K) labels, got {train_x.shape} and '
+                         f'{train_y.shape}')
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.as_tensor(train_x, dtype=torch.float32)
+    y = torch.as_tensor(train_y, dtype=torch.float32)
+    mean, std = x.mean(0), x.std(0) + 1e-6
+    lin = torch.nn.Linear(x.shape[1], y.shape[1])
+    with torch.no_grad():
+        lin.weight.normal_(0.0, 0.01, generator=gen)
+        lin.bias.zero_()
+    opt = torch.optim.AdamW(lin.parameters(), lr=lr, weight_decay=weight_decay)
+    xs = (x - mean) / std
+    for _ in range(epochs):
+        opt.zero_grad()
+        torch.nn.functional.binary_cross_entropy_with_logits(lin(xs), y).backward()
+        opt.step()
+    with torch.no_grad():
+        return [torch.sigmoid(lin((torch.as_tensor(e, dtype=torch.float32) - mean) / std))
+                .numpy() for e in eval_x]
+
+
+def probe_ap(scores: np.ndarray, labels: np.ndarray, class_names: Mapping[int, str]
+             ) -> dict[str, float]:
+    """Per-class AP over persons (class name -> AP in percent; NaN for a class without a
+    positive person), with the official AVA arithmetic."""
+    from mmaction_plugins.evaluation.voc_ap import average_precision_tf
+
+    out = {}
+    for k, name in class_names.items():
+        pos = labels[:, k] > 0
+        out[name] = (100 * average_precision_tf(scores[:, k].astype(np.float64), pos,
+                                                int(pos.sum())) if pos.any() else float('nan'))
+    return out
