@@ -8,7 +8,10 @@ trained FastRCNN-style model (any RoI head whose classifier is ``bbox_head.fc_cl
   max-pooled over space ``(P, C)``: what ``BBoxHeadAVA`` classifies in mmaction2's linear head;
 * ``classifier`` — the input of ``bbox_head.fc_cls`` ``(P, F)`` (read by a forward pre-hook):
   what the head's classifier actually sees (``roi`` again for the linear head; the attention
-  output for PCCA; ``[actor; relation]`` for ACAR ...).
+  output for PCCA; ``[actor; relation]`` for ACAR ...);
+* with ``context_scales``, ``context<s>x`` — the same pooling over the person box enlarged ``s``
+  times about its centre (PCCA's context box, clipped to the image), and ``roi+context<s>x``,
+  both concatenated: does a region around the person add evidence a linear read can use?
 
 :func:`fit_probe` trains a logistic-regression probe (standardised features, full-batch AdamW,
 sigmoid + BCE, one output per class) on the training persons; :func:`probe_ap` scores a split
@@ -21,7 +24,7 @@ ones points to memorisation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +38,8 @@ class PersonFeatures:
     """Per-person feature vectors of one split.
 
     Attributes:
-        features: Feature name -> ``(P, F_name)`` float32 array (``roi``, ``classifier``).
+        features: Feature name -> ``(P, F_name)`` float32 array (``roi``, ``classifier``, and
+            ``context<s>x`` / ``roi+context<s>x`` per context scale).
         labels: ``(P, K)`` float32 multi-hot labels; column ``k`` is class id ``k`` (column 0 is
             mmaction2's background column).
     """
@@ -45,6 +49,7 @@ class PersonFeatures:
 
 
 def extract_person_features(model: Any, dataset: Any, batch_size: int = 8,
+                            context_scales: Sequence[float] = (),
                             progress: Callable[[int], None] | None = None) -> PersonFeatures:
     """Features of every ground-truth person of ``dataset`` under ``model`` (eval mode).
 
@@ -54,6 +59,7 @@ def extract_person_features(model: Any, dataset: Any, batch_size: int = 8,
         dataset: An mmaction dataset whose samples carry ``gt_instances`` (boxes, multi-hot
             labels), e.g. ``STADDataset`` with the test pipeline.
         batch_size: Clips per forward pass.
+        context_scales: Context-box enlargements to pool as well (see the module docstring).
         progress: Called with the number of clips done after each batch.
 
     Returns:
@@ -65,6 +71,8 @@ def extract_person_features(model: Any, dataset: Any, batch_size: int = 8,
     import torch
     from mmdet.structures.bbox import bbox2roi
 
+    from mmaction_plugins.models.roi_heads.pcca_head import context_rois
+
     head = model.roi_head
     fc = getattr(getattr(head, 'bbox_head', None), 'fc_cls', None)
     if fc is None:
@@ -73,6 +81,7 @@ def extract_person_features(model: Any, dataset: Any, batch_size: int = 8,
     seen: list[torch.Tensor] = []
     handle = fc.register_forward_pre_hook(lambda _m, args: seen.append(args[0].detach()))
     roi, clf, labels = [], [], []
+    context: dict[float, list[np.ndarray]] = {float(sc): [] for sc in context_scales}
     model.eval()
     try:
         with torch.no_grad():
@@ -86,6 +95,10 @@ def extract_person_features(model: Any, dataset: Any, batch_size: int = 8,
                 x = model.extract_feat(data['inputs'])
                 feats = head.bbox_roi_extractor(x, rois)[0]  # (N, C, T, S, S)
                 roi.append(feats.mean(dim=2).amax(dim=(2, 3)).cpu().numpy())
+                shapes = [tuple(m['img_shape'][:2]) for m in metas]
+                for sc, out in context.items():
+                    ctx = head.bbox_roi_extractor(x, context_rois(rois, shapes, sc))[0]
+                    out.append(ctx.mean(dim=2).amax(dim=(2, 3)).cpu().numpy())
                 seen.clear()
                 head._bbox_forward(x, rois, metas)
                 if rois.shape[0]:
@@ -97,11 +110,15 @@ def extract_person_features(model: Any, dataset: Any, batch_size: int = 8,
     finally:
         handle.remove()
     k = labels[0].shape[1] if labels else 0
-    return PersonFeatures(
-        features={'roi': np.concatenate(roi).astype(np.float32),
-                  'classifier': (np.concatenate(clf).astype(np.float32) if clf
-                                 else np.zeros((0, fc.in_features), np.float32))},
-        labels=np.concatenate(labels).astype(np.float32) if labels else np.zeros((0, k)))
+    features = {'roi': np.concatenate(roi).astype(np.float32),
+                'classifier': (np.concatenate(clf).astype(np.float32) if clf
+                               else np.zeros((0, fc.in_features), np.float32))}
+    for sc, out in context.items():
+        features[f'context{sc:g}x'] = np.concatenate(out).astype(np.float32)
+        features[f'roi+context{sc:g}x'] = np.concatenate(
+            [features['roi'], features[f'context{sc:g}x']], axis=1)
+    return PersonFeatures(features=features, labels=np.concatenate(labels).astype(np.float32)
+                          if labels else np.zeros((0, k), np.float32))
 
 
 def fit_probe(train_x: np.ndarray, train_y: np.ndarray, *eval_x: np.ndarray,

@@ -68,7 +68,7 @@ def test_features_of_the_linear_head_and_the_tool(synthetic_tiny, tmp_path):
             continue
         init_default_scope('mmaction')
         dataset = DATASETS.build(split_dataset_cfg(cfg, 'val'))
-        feats = extract_person_features(model, dataset, batch_size=3)
+        feats = extract_person_features(model, dataset, batch_size=3, context_scales=[2.0])
         n = sum(len(b) for b in load_proposals(
             osp.join(root, 'ava', 'annotations', 'ava_dense_proposals_val.json')).values())
         assert feats.features['roi'].shape == (n, 96) and feats.labels.shape == (n, 20)
@@ -77,6 +77,9 @@ def test_features_of_the_linear_head_and_the_tool(synthetic_tiny, tmp_path):
         np.testing.assert_allclose(feats.features['classifier'], feats.features['roi'],
                                    rtol=1e-5, atol=1e-6)
         assert (feats.labels[:, 1:4].sum(1) == 1).all()  # one pose class per person
+        assert feats.features['context2x'].shape == (n, 96)
+        np.testing.assert_array_equal(feats.features['roi+context2x'][:, 96:],
+                                      feats.features['context2x'])
 
     work = tmp_path / 'probe'
     args = ['tools/analysis/feature_probe.py', '--work-dir', str(work), '--epochs', '20',
@@ -92,3 +95,8 @@ def test_features_of_the_linear_head_and_the_tool(synthetic_tiny, tmp_path):
     assert len(stamp) == 4
     run_tool(args, env={'OMP_NUM_THREADS': '1'})  # features are read back, not recomputed
     assert stamp == {p: osp.getmtime(p) for p in work.glob('*_features.npz')}
+    # a context scale the cached features lack: extracted again, probed alone and beside roi
+    run_tool([*args, '--context-scales', '2'], env={'OMP_NUM_THREADS': '1'})
+    assert all(osp.getmtime(p) > t for p, t in stamp.items())
+    md = (work / 'feature_probe.md').read_text()
+    assert '| linear context2x | 96 | val |' in md and '| pcca roi+context2x | 192 | val |' in md

@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
                         '(an ablation step folder\'s config.py), the same for every model')
     p.add_argument('--work-dir', default='work_dirs/feature_probe')
     p.add_argument('--epochs', type=int, default=300, help='full-batch steps of each probe')
+    p.add_argument('--context-scales', type=float, nargs='+', default=[],
+                   help='also probe the pooled feature of the person box enlarged this many '
+                        'times (PCCA\'s context box), alone and beside the RoI feature')
     return p
 
 
@@ -51,7 +54,8 @@ def data_root_of(config: str) -> str:
     return osp.dirname(osp.dirname(osp.abspath(frames)))
 
 
-def _features(name: str, config: str, ckpt: str, split: str, work_dir: str) -> Any:
+def _features(name: str, config: str, ckpt: str, split: str, work_dir: str,
+              context_scales: list[float]) -> Any:
     """:class:`PersonFeatures` of ``split`` (the config's own files for it, exclusions kept),
     from ``work_dir`` when newer than ``ckpt``."""
     import numpy as np
@@ -62,10 +66,12 @@ def _features(name: str, config: str, ckpt: str, split: str, work_dir: str) -> A
     from mmaction_plugins.utils.atomic_io import atomic_write_bytes
 
     path = osp.join(work_dir, f'{name}_{split}_features.npz')
+    want = {f'f_context{sc:g}x' for sc in context_scales}
     if osp.isfile(path) and osp.getmtime(path) > osp.getmtime(ckpt):
         with np.load(path, allow_pickle=False) as z:
-            return PersonFeatures({k[2:]: z[k] for k in z.files if k.startswith('f_')},
-                                  z['labels'])
+            if want <= set(z.files):
+                return PersonFeatures({k[2:]: z[k] for k in z.files if k.startswith('f_')},
+                                      z['labels'])
     from mmaction.registry import DATASETS
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
@@ -80,7 +86,8 @@ def _features(name: str, config: str, ckpt: str, split: str, work_dir: str) -> A
                           else cfg.test_dataloader).dataset.get('exclude_file')
     dataset = DATASETS.build(ds)
     bar = Progress(f'{name} {split}: features', len(dataset))
-    feats = extract_person_features(model, dataset, progress=lambda n: bar.update(step=n))
+    feats = extract_person_features(model, dataset, context_scales=context_scales,
+                                    progress=lambda n: bar.update(step=n))
     bar.close()
     import io
 
@@ -122,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, Any] = {}
     for name, config, ckpt in args.model:
-        train = _features(name, config, ckpt, 'train', args.work_dir)
-        val = _features(name, config, ckpt, 'val', args.work_dir)
+        train = _features(name, config, ckpt, 'train', args.work_dir, args.context_scales)
+        val = _features(name, config, ckpt, 'val', args.work_dir, args.context_scales)
         for feat in train.features:
             fit_scores, val_scores = fit_probe(train.features[feat], train.labels,
                                                train.features[feat], val.features[feat],
