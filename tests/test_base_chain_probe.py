@@ -27,13 +27,15 @@ def test_base_chain_probe_runs_and_resumes(synthetic_tiny, tmp_path):
     run_tool(args, env={'OMP_NUM_THREADS': '1'})
     md = (work / 'ablation.md').read_text()
     for text in ('| base |', '| wide |', '| hires |', '| adamw |', '| adamw-fast4 |',
-                 '| stride8 |', '| chance (val class prevalence) |', 'wide − base',
+                 '| stride8 |', '| stride8-lr2x |', '| chance (val class prevalence) |',
+                 'wide − base', 'stride8-lr2x − stride8',
                  'hires − base', '**One edit at a time', 'stride8 − adamw-fast4',
                  '**Above chance', '**Training fit: the same AP on the first 1 training videos'):
         assert text in md
     seed = json.loads((work / 'ablation.json').read_text())['per_seed']['0']
     assert set(seed) >= {'base', 'wide', 'hires', 'adamw', 'adamw-fast4', 'stride8', '_chance'}
-    assert set(seed['_fit']) == {'base', 'wide', 'hires', 'adamw', 'adamw-fast4', 'stride8'}
+    assert set(seed['_fit']) == {'base', 'wide', 'hires', 'adamw', 'adamw-fast4', 'stride8',
+                                 'stride8-lr2x'}
     assert '**Head against the linear head' not in md  # linear only by default
     assert 0 <= seed['_fit']['base']['pose'] <= 100
     assert 0 <= seed['hires']['motion'] <= 100 and 'walk' in seed['base']['per_class']
@@ -75,6 +77,9 @@ def test_base_chain_probe_runs_and_resumes(synthetic_tiny, tmp_path):
     assert stride8.model.backbone.to_dict() == chain.model.backbone.to_dict()
     assert stride8.model.roi_head.to_dict() == chain.model.roi_head.to_dict()
     assert stride8.optim_wrapper.to_dict() == chain.optim_wrapper.to_dict()
+    lr2x = Config.fromfile(str(work / 'seed0' / 'stride8-lr2x' / 'config.py'))
+    assert lr2x.optim_wrapper.optimizer.lr == 2 * chain.optim_wrapper.optimizer.lr
+    assert lr2x.model.to_dict() == stride8.model.to_dict()
     # adamw-fast4 is stride8 but for the stride
     fast4.model.backbone.slow_pathway.spatial_strides = (1, 2, 1, 1)
     fast4.model.backbone.fast_pathway.spatial_strides = (1, 2, 1, 1)
@@ -82,7 +87,7 @@ def test_base_chain_probe_runs_and_resumes(synthetic_tiny, tmp_path):
     assert fast4.model.to_dict() == stride8.model.to_dict()
     stamp = {p: osp.getmtime(p) for p in (*work.rglob('*.pth'), *work.rglob('*.npz'))}
     proc = run_tool(args, env={'OMP_NUM_THREADS': '1'})
-    assert proc.stdout.count('not retrained') == 6
+    assert proc.stdout.count('not retrained') == 7
     assert stamp == {p: osp.getmtime(p) for p in (*work.rglob('*.pth'), *work.rglob('*.npz'))}
 
     # --heads: the PCCA head on two variants, paired against their linear rows (reused)

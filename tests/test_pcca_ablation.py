@@ -23,13 +23,15 @@ def test_pcca_ablation_script_runs_every_row_and_resumes(synthetic_tiny, tmp_pat
             '--data-root', str(data), '--work-dir', str(work), '--epochs', '1',
             '--train-cache', str(tmp_path / 'train_cache'),
             '--phase2-epochs', '1', '--stride', '30',
-            '--rows', 'linear', 'pcca', 'pcca-ctx4', 'pcca+decoupled', 'pcca+decoupled+tta']
+            '--rows', 'linear', 'pcca', 'pcca-ctx4', 'pcca-concat', 'pcca+decoupled',
+            'pcca+decoupled+tta']
     run_tool(args, env={'OMP_NUM_THREADS': '1'})
     md = (work / 'ablation.md').read_text()
-    for row in ('| linear |', '| pcca |', '| pcca-ctx4 |', '| pcca+decoupled |',
+    for row in ('| linear |', '| pcca |', '| pcca-ctx4 |', '| pcca-concat |', '| pcca+decoupled |',
                 '| pcca+decoupled+tta |'):
         assert row in md
     assert 'pcca-ctx4 − pcca' in md and 'pcca-ctx4 − linear' in md
+    assert 'pcca-concat − linear' in md
     for col in ('F@0.5', 'V@0.2', 'V@0.5', 'V@0.1:0.9', 'context', 'tail'):
         assert col in md
     assert 'pcca − linear' in md

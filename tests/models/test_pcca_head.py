@@ -137,6 +137,30 @@ def test_bbox_forward_shapes_varying_persons(with_ffn, norm_first, query_pool, e
     assert torch.isfinite(out['cls_score']).all()
 
 
+def test_concat_output_keeps_the_pooled_person_feature():
+    """output='concat': [q ; x] of C + E channels, q the max-pooled, time-averaged person
+    feature untouched; bbox_head.in_channels must be C + E; zero persons still work."""
+    head = _build(embed_dims=8, bbox_in=C + 8, attn=dict(output='concat'))
+    assert head.cross_attention.out_channels == C + 8
+    torch.manual_seed(1)
+    x = torch.randn(2, C, T, FEAT, FEAT)
+    rois = _rois([[[10, 20, 80, 200]], [[0, 0, 256, 256], [100, 30, 180, 250]]])
+    out = head._bbox_forward(x, rois, _metas(2))
+    assert out['cls_score'].shape == (3, K)
+    feats = out['bbox_feats']
+    assert feats.shape == (3, C + 8, 1, 1, 1)
+    person, _ = head.bbox_roi_extractor(x, rois)
+    torch.testing.assert_close(feats[:, :C, 0, 0, 0], person.mean(dim=2).amax(dim=(2, 3)))
+    # the second part is the residual block's output, LayerNorm-ed: zero mean per person
+    torch.testing.assert_close(feats[:, C:, 0, 0, 0].mean(dim=1), torch.zeros(3), atol=1e-5,
+                               rtol=0)
+    assert head._bbox_forward(x, torch.zeros(0, 5), _metas(2))['cls_score'].shape == (0, K)
+    with pytest.raises(ValueError, match='out_channels|output channels'):
+        _build(embed_dims=8, bbox_in=8, attn=dict(output='concat'))
+    with pytest.raises(ValueError, match='output'):
+        _build(attn=dict(output='sum'))
+
+
 def test_zero_persons_forward_and_predict():
     head = _build()
     x = torch.randn(1, C, T, FEAT, FEAT)

@@ -26,11 +26,14 @@ row. This probe trains the *linear* row (mmaction2's ``AVARoIHead``,
   ~1.4 x 2.4 cells instead of ~0.7 x 1.2 and its 2x context box no longer re-samples the
   person's own cells (PCCA README, findings). This variant won the second round and **is the
   tiny chain now** (its trainings are the seed ablations' linear and PCCA rows, shared through
-  the training cache).
+  the training cache);
+* ``stride8-lr2x`` — ``stride8`` with twice the learning rate (AdamW 2e-3): whether a shorter
+  schedule at a higher rate reaches what the longer one does.
 
 ``--heads`` also trains every variant with other heads of the seed ablations (``pcca``: the
 PCCA head, ``configs/pcca``; ``pcca-ctx4``: the same with a 4x context box instead of the
-report's 2x), rows ``<variant>+<head>``, and reports each head's paired gain
+report's 2x; ``pcca-concat``: the pooled person feature beside the attention output,
+``output='concat'``), rows ``<variant>+<head>``, and reports each head's paired gain
 over the linear head of the same variant: whether a change to the chain opens the gap a head's
 report claims (PCCA on the context classes) rather than lifting every head alike.
 
@@ -69,6 +72,8 @@ HEADS = {
     'pcca': 'configs/pcca/pcca_slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py',
     # the same with a 4x context box (the report: 2x)
     'pcca-ctx4': 'configs/pcca/pcca-ctx4_slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py',
+    # the same with the pooled person feature beside the attention output (output='concat')
+    'pcca-concat': 'configs/pcca/pcca-concat_slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py',
 }
 
 
@@ -167,6 +172,13 @@ def _stride8(cfg: Any) -> None:
     _set_stride(cfg, 8)
 
 
+def _stride8_lr2x(cfg: Any) -> None:
+    """:func:`_stride8` (the current chain) with twice its AdamW learning rate (1e-3 -> 2e-3):
+    whether a shorter schedule can reach what a longer one does."""
+    _stride8(cfg)
+    cfg.optim_wrapper.optimizer.lr = 2 * cfg.optim_wrapper.optimizer.lr
+
+
 #: variant -> (config edit or None, description)
 VARIANTS: dict[str, tuple[Callable[[Any], None] | None, str]] = {
     'base': (_previous, 'the chain up to e0dc1d4: SGD, slow 8 / fast 2 base channels, stride 16, '
@@ -178,10 +190,11 @@ VARIANTS: dict[str, tuple[Callable[[Any], None] | None, str]] = {
                                   '96): the chain of fdba695-4daed5c'),
     'stride8': (_stride8, 'adamw-fast4 with feature stride 8 (res4 stride 1; 8 x 11 test cells '
                           'instead of 4 x 6): the current chain'),
+    'stride8-lr2x': (_stride8_lr2x, 'stride8 with AdamW lr 2e-3 (instead of 1e-3)'),
 }
 
 #: (variant, the variant it is one edit of) pairs reported besides the gains over ``base``
-STEPS = (('stride8', 'adamw-fast4'),)
+STEPS = (('stride8', 'adamw-fast4'), ('stride8-lr2x', 'stride8'))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -131,6 +131,11 @@ class PersonContextCrossAttention(nn.Module):
                                        x = x + FFN(LN(x));  x = LN(x)
               v
           out (N, E, 1, 1, 1)   ->  BBoxHeadAVA (pools are identities here, then fc_cls)
+          output='concat':  out = [q ; x]  (N, C + E, 1, 1, 1)
+
+    ``output='concat'`` (not the report's) also hands the classifier the pooled query ``q``
+    itself, untouched by the normalisations, beside the block's output ``x``: the evidence a
+    linear head reads from the person feature stays readable whatever the block does with it.
 
     ``S`` is the identity when ``in_channels == embed_dims``, else a linear projection. The FFN
     (``Linear(E, F) - ReLU - Dropout - Linear(F, E)``) and its LayerNorm exist only with
@@ -154,13 +159,16 @@ class PersonContextCrossAttention(nn.Module):
             ``BBoxHeadAVA`` does) or ``'avg'``. Time is always averaged. Defaults to ``'max'``.
         attn_drop: Dropout on the attention weights. Defaults to 0.
         dropout: Dropout on the attention and FFN outputs before each residual sum. Defaults to 0.
+        output: ``'residual'`` (the report's: the block's output ``x``, ``E`` channels) or
+            ``'concat'`` (``[q ; x]``, ``C + E`` channels). :attr:`out_channels` gives the
+            classifier's input width. Defaults to ``'residual'``.
     """
 
     def __init__(self, *, in_channels: int, embed_dims: int | None = None, num_heads: int = 8,
                  grid: int | Sequence[int] = 8, with_pos_embed: bool = True,
                  with_ffn: bool = True, ffn_channels: int | None = None,
                  norm_first: bool = False, query_pool: str = 'max', attn_drop: float = 0.0,
-                 dropout: float = 0.0) -> None:
+                 dropout: float = 0.0, output: str = 'residual') -> None:
         super().__init__()
         embed_dims = in_channels if embed_dims is None else embed_dims
         if in_channels <= 0 or embed_dims <= 0:
@@ -170,6 +178,9 @@ class PersonContextCrossAttention(nn.Module):
             raise ValueError(f'num_heads ({num_heads}) must divide embed_dims ({embed_dims})')
         if query_pool not in ('max', 'avg'):
             raise ValueError(f"query_pool must be 'max' or 'avg', got {query_pool!r}")
+        if output not in ('residual', 'concat'):
+            raise ValueError(f"output must be 'residual' or 'concat', got {output!r}")
+        self.output = output
         self.in_channels = in_channels
         self.embed_dims = embed_dims
         self.num_heads = num_heads
@@ -197,6 +208,11 @@ class PersonContextCrossAttention(nn.Module):
             self.ffn = nn.Sequential(nn.Linear(embed_dims, hidden), nn.ReLU(inplace=True),
                                      nn.Dropout(dropout), nn.Linear(hidden, embed_dims))
             self.norm_ffn = nn.LayerNorm(embed_dims)
+
+    @property
+    def out_channels(self) -> int:
+        """Channels of :meth:`forward`'s output: ``E``, or ``C + E`` with ``output='concat'``."""
+        return self.embed_dims + (self.in_channels if self.output == 'concat' else 0)
 
     def init_weights(self) -> None:
         """Xavier-uniform linear layers, zero biases, N(0, 0.02) positional embedding."""
@@ -239,7 +255,8 @@ class PersonContextCrossAttention(nn.Module):
             token_mask: ``(N, T * gh * gw)`` bool, True for tokens to ignore. Defaults to None.
 
         Returns:
-            ``(N, E, 1, 1, 1)`` features for ``BBoxHeadAVA``.
+            ``(N, out_channels, 1, 1, 1)`` features for ``BBoxHeadAVA`` (``E``, or ``C + E``
+            with ``output='concat'``).
         """
         if person_feats.dim() != 5 or context_feats.dim() != 5:
             raise ValueError('expected 5-D (N, C, T, H, W) person and context features, got '
@@ -270,7 +287,9 @@ class PersonContextCrossAttention(nn.Module):
                 self._attend(query, tokens, token_mask)))
             if self.with_ffn:
                 x = self.norm_ffn(x + self.drop(self.ffn(x)))
-        return x.view(n, self.embed_dims, 1, 1, 1)
+        if self.output == 'concat':
+            x = torch.cat([query, x], dim=1)
+        return x.view(n, self.out_channels, 1, 1, 1)
 
 
 @MODELS.register_module()
@@ -293,10 +312,11 @@ class PCCARoIHead(AVARoIHead):
               |                          |  token_mask (N, T*gh*gw): bins whose centre lies in
               |                          |  the person box, if not context_includes_person
               v                          v
-        PersonContextCrossAttention(person, context, token_mask) -> (N, E, 1, 1, 1)
+        PersonContextCrossAttention(person, context, token_mask) -> (N, E', 1, 1, 1)
               v
-        bbox_head (BBoxHeadAVA, in_channels = E): fc_cls -> cls_score (N, num_classes),
-        sigmoid + BCE (multilabel) exactly as AVARoIHead
+        bbox_head (BBoxHeadAVA, in_channels = E' = the block's out_channels: E, or C + E with
+        output='concat'): fc_cls -> cls_score (N, num_classes), sigmoid + BCE (multilabel)
+        exactly as AVARoIHead
 
     Training, sampling, losses and test-time post-processing are ``AVARoIHead``'s; only
     ``_bbox_forward`` differs. Any number of persons per clip works, zero included (empty
@@ -307,7 +327,7 @@ class PCCARoIHead(AVARoIHead):
         bbox_roi_extractor: RoI extractor config (``SingleRoIExtractor3D``); pools both the person
             and the context boxes.
         bbox_head: ``BBoxHeadAVA`` config; its ``in_channels`` must equal the attention's
-            ``embed_dims``.
+            ``out_channels`` (``embed_dims``, plus ``in_channels`` with ``output='concat'``).
         cross_attention: Keyword arguments of :class:`PersonContextCrossAttention` (at least
             ``in_channels``); ``grid`` is set here from the extractor / ``token_grid``.
         context_scale: Context box = person box enlarged by this factor in width and height
@@ -346,9 +366,10 @@ class PCCARoIHead(AVARoIHead):
         self.cross_attention = PersonContextCrossAttention(**cross_attention,
                                                            grid=self.token_grid)
         head_in = getattr(self.bbox_head, 'in_channels', None)
-        if head_in is not None and head_in != self.cross_attention.embed_dims:
+        if head_in is not None and head_in != self.cross_attention.out_channels:
             raise ValueError(f'bbox_head.in_channels ({head_in}) must equal the cross-attention '
-                             f'output channels (embed_dims = {self.cross_attention.embed_dims})')
+                             f'output channels ({self.cross_attention.out_channels}: embed_dims, '
+                             "plus in_channels with output='concat')")
 
     @staticmethod
     def _img_shapes(batch_img_metas: list[dict], x: Tensor | tuple[Tensor, ...],
@@ -374,7 +395,7 @@ class PCCARoIHead(AVARoIHead):
             batch_img_metas: Per-image metas (``img_shape`` used for clipping).
 
         Returns:
-            ``cls_score`` ``(N, num_classes)`` and ``bbox_feats`` ``(N, E, 1, 1, 1)``.
+            ``cls_score`` ``(N, num_classes)`` and ``bbox_feats`` ``(N, out_channels, 1, 1, 1)``.
         """
         stride = getattr(self.bbox_roi_extractor, 'featmap_stride', 16)
         ctx = context_rois(rois, self._img_shapes(batch_img_metas, x, stride),
@@ -391,7 +412,7 @@ class PCCARoIHead(AVARoIHead):
             token_mask = inside.repeat(1, context_feats.shape[2])  # (N, T*gh*gw), T-major
         bbox_feats = self.cross_attention(person_feats, context_feats, token_mask)
         if n == 0:  # BBoxHeadAVA.forward cannot view an empty batch as (0, -1); its pools are
-            # identities on (N, E, 1, 1, 1) features, so its classifier alone is the same map
+            # identities on (N, E', 1, 1, 1) features, so its classifier alone is the same map
             cls_score = self.bbox_head.fc_cls(bbox_feats.flatten(1))
         else:
             cls_score = self.bbox_head(bbox_feats)
