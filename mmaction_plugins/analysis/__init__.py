@@ -16,9 +16,11 @@ from mmaction_plugins.analysis.class_groups import (
     class_prevalence,
     frequency_groups,
     group_means,
+    overall_and_group_means,
     val_prevalence,
 )
 
 __all__ = ['CHANCE_ROW', 'SeedStats', 'chance_line', 'claims_table', 'class_groups',
            'class_prevalence', 'frequency_groups', 'group_means', 'groups_line', 'markdown_table',
-           'paired_difference', 'seed_stats', 'seed_table', 'val_prevalence']
+           'overall_and_group_means', 'paired_difference', 'seed_stats', 'seed_table',
+           'val_prevalence']

@@ -95,12 +95,10 @@ def grouped_ap(per_class: Mapping[int, float], label_map: Mapping[int, str],
                groups: Mapping[str, str]) -> dict[str, Any]:
     """Class id -> AP (fraction) => ``{'overall': %, <group>: %, ..., 'per_class': {name: %}}``
     (NaN APs — no ground truth — left out of every mean)."""
-    from mmaction_plugins.analysis import group_means
+    from mmaction_plugins.analysis import overall_and_group_means
 
     by_name = {label_map[c]: 100 * v for c, v in per_class.items() if c in label_map}
-    vals = [v for v in by_name.values() if v == v]
-    return {'overall': sum(vals) / len(vals) if vals else float('nan'),
-            **group_means(by_name, groups), 'per_class': by_name}
+    return {**overall_and_group_means(by_name, groups), 'per_class': by_name}
 
 
 def chance_grouped(anno_dir: str, label_map: Mapping[int, str], groups: Mapping[str, str]

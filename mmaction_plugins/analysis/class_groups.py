@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = ['CHANCE_ROW', 'class_groups', 'class_prevalence', 'frequency_groups', 'group_means',
-           'val_prevalence']
+           'overall_and_group_means', 'val_prevalence']
 
 #: name of the reference row the ablation tables add: the class prevalence (chance AP)
 CHANCE_ROW = 'chance (val class prevalence)'
@@ -132,4 +132,22 @@ def group_means(per_class: Mapping[str, float], groups: Mapping[str, str],
         vals = [float(per_class[c]) for c, gc in groups.items()
                 if gc == g and c in per_class and not math.isnan(float(per_class[c]))]
         out[g] = sum(vals) / len(vals) if vals else math.nan
+    return out
+
+
+def overall_and_group_means(per_class: Mapping[str, float], *groupings: Mapping[str, str]
+                            ) -> dict[str, float]:
+    """``{'overall': mean over every class, <group>: mean, ...}`` of a per-class metric: the row
+    of an ablation table (NaN values — no ground truth — left out of every mean; NaN where
+    nothing is left).
+
+    Args:
+        per_class: Class name → value.
+        groupings: Class name → group maps (e.g. capability and frequency groups); the groups
+            of each follow ``overall`` in :func:`group_means`' order.
+    """
+    vals = [float(v) for v in per_class.values() if not math.isnan(float(v))]
+    out = {'overall': sum(vals) / len(vals) if vals else math.nan}
+    for groups in groupings:
+        out.update(group_means(per_class, groups))
     return out

@@ -48,6 +48,12 @@ class PersonFeatures:
     labels: np.ndarray
 
 
+def _pooled(feats: Any) -> np.ndarray:
+    """``(N, C, T, S, S)`` RoI features -> ``(N, C)``: mean over time, max over space (what
+    ``BBoxHeadAVA`` does before its classifier)."""
+    return feats.mean(dim=2).amax(dim=(2, 3)).cpu().numpy()
+
+
 def extract_person_features(model: Any, dataset: Any, batch_size: int = 8,
                             context_scales: Sequence[float] = (),
                             progress: Callable[[int], None] | None = None) -> PersonFeatures:
@@ -94,11 +100,11 @@ def extract_person_features(model: Any, dataset: Any, batch_size: int = 8,
                 rois = bbox2roi([s.gt_instances.bboxes for s in data['data_samples']])
                 x = model.extract_feat(data['inputs'])
                 feats = head.bbox_roi_extractor(x, rois)[0]  # (N, C, T, S, S)
-                roi.append(feats.mean(dim=2).amax(dim=(2, 3)).cpu().numpy())
+                roi.append(_pooled(feats))
                 shapes = [tuple(m['img_shape'][:2]) for m in metas]
                 for sc, out in context.items():
                     ctx = head.bbox_roi_extractor(x, context_rois(rois, shapes, sc))[0]
-                    out.append(ctx.mean(dim=2).amax(dim=(2, 3)).cpu().numpy())
+                    out.append(_pooled(ctx))
                 seen.clear()
                 head._bbox_forward(x, rois, metas)
                 if rois.shape[0]:

@@ -14,6 +14,7 @@ from mmaction_plugins.analysis import (
     group_means,
     groups_line,
     markdown_table,
+    overall_and_group_means,
     paired_difference,
     seed_stats,
 )
@@ -48,6 +49,12 @@ def test_groups(tmp_path):
     means = group_means({'stand': 0.5, 'kick ball': 0.2, 'open door': math.nan}, groups)
     assert means == {'pose': 0.5, 'context': 0.2}
     assert math.isnan(group_means({'stand': 0.5}, groups)['context'])
+    row = overall_and_group_means({'stand': 0.6, 'kick ball': 0.2, 'open door': math.nan},
+                                  groups, {'stand': 'head', 'kick ball': 'tail'})
+    assert list(row) == ['overall', 'pose', 'context', 'head', 'tail']
+    assert row['overall'] == pytest.approx(0.4)  # the NaN class is left out
+    assert (row['pose'], row['context'], row['head'], row['tail']) == (0.6, 0.2, 0.6, 0.2)
+    assert math.isnan(overall_and_group_means({'open door': math.nan}, groups)['overall'])
 
     csv = tmp_path / 'ava_train.csv'
     rows = ['v,902,0.1,0.1,0.5,0.9,1,0'] * 5 + ['v,903,0.1,0.1,0.5,0.9,2,0'] * 3 + \

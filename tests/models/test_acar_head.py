@@ -350,7 +350,6 @@ def test_long_term_bank_attention():
         _build()._bbox_forward(x, rois, _metas(2), long_term=banks)
 
 
-
 def test_long_term_bank_concat_fusion():
     """``bank_fusion='concat'``: the relation feature is left as it is and the bank read is a
     third part of the classifier input (zeros for a clip without a bank)."""
@@ -374,6 +373,7 @@ def test_long_term_bank_concat_fusion():
         _build(bank_attention=True, bank_fusion='concat')  # bbox head sized for A + E
     with pytest.raises(ValueError, match='fusion'):
         LongTermBankAttention(channels=E, fusion='sum')
+
 
 def test_bad_arguments_raise():
     with pytest.raises(ValueError, match='shared_head'):

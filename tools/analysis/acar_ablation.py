@@ -88,20 +88,16 @@ def _per_class(metrics: dict[str, float]) -> dict[str, float]:
     return {k[len(pre):]: 100 * float(v) for k, v in metrics.items() if k.startswith(pre)}
 
 
-def _grouped(per_class: dict[str, float], groups: dict[str, str]) -> dict[str, float]:
-    from mmaction_plugins.analysis import group_means
-
-    vals = [v for v in per_class.values() if v == v]
-    return {'overall': sum(vals) / len(vals) if vals else float('nan'),
-            **group_means(per_class, groups)}
-
-
 def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[str, Any]:
     """Train, dump and score every row for one seed; returns ``{row: {group: AP}}`` and the
     per-class APs under ``'_per_class'``."""
     from mmengine.config import Config
 
-    from mmaction_plugins.analysis import class_groups, val_prevalence
+    from mmaction_plugins.analysis import (
+        class_groups,
+        overall_and_group_means,
+        val_prevalence,
+    )
     from mmaction_plugins.analysis.ablation_cli import prepare_seed
     from mmaction_plugins.datasets.feature_bank import bank_configs
     from mmaction_plugins.engine.dump_features import dump_features
@@ -167,10 +163,10 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
                            osp.join(anno, 'ava_val_excluded_timestamps.csv'))
         per_class['ensemble'] = {n: (float('nan') if ap is None else 100 * ap)
                                  for n, ap in res.per_class.items()}
-    results: dict[str, Any] = {row: _grouped(per_class[row], groups)
+    results: dict[str, Any] = {row: overall_and_group_means(per_class[row], groups)
                                for row in args.rows}
     results['_per_class'] = {row: per_class[row] for row in args.rows}
-    results['_chance'] = _grouped(val_prevalence(anno), groups)
+    results['_chance'] = overall_and_group_means(val_prevalence(anno), groups)
     results['_groups'] = groups
     return results
 

@@ -102,9 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     from mmaction_plugins.analysis import (
         CHANCE_ROW,
         class_groups,
-        group_means,
         groups_line,
         markdown_table,
+        overall_and_group_means,
         val_prevalence,
     )
     from mmaction_plugins.analysis.feature_probe import fit_probe, probe_ap
@@ -123,10 +123,6 @@ def main(argv: list[str] | None = None) -> int:
     columns = ['overall', *dict.fromkeys(groups.values())]
     os.makedirs(args.work_dir, exist_ok=True)
 
-    def grouped(per_class: dict[str, float]) -> dict[str, float]:
-        vals = [v for v in per_class.values() if v == v]
-        return {'overall': sum(vals) / len(vals), **group_means(per_class, groups)}
-
     results: dict[str, Any] = {}
     for name, config, ckpt in args.model:
         train = _features(name, config, ckpt, 'train', args.work_dir, args.context_scales)
@@ -137,9 +133,10 @@ def main(argv: list[str] | None = None) -> int:
                                                epochs=args.epochs)
             results[f'{name} {feat}'] = {
                 'dims': int(train.features[feat].shape[1]),
-                'val': grouped(probe_ap(val_scores, val.labels, names)),
-                'fit': grouped(probe_ap(fit_scores, train.labels, names))}
-    chance = grouped(val_prevalence(anno))
+                'val': overall_and_group_means(probe_ap(val_scores, val.labels, names), groups),
+                'fit': overall_and_group_means(probe_ap(fit_scores, train.labels, names),
+                                               groups)}
+    chance = overall_and_group_means(val_prevalence(anno), groups)
     body = [[row, str(r['dims']), part, *(f'{r[part][c]:.2f}' for c in columns)]
             for row, r in results.items() for part in ('val', 'fit')]
     body.append([CHANCE_ROW, '', 'val', *(f'{chance[c]:.2f}' for c in columns)])

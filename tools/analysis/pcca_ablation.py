@@ -116,16 +116,10 @@ def _per_class_metrics(ev: dict[str, Any]) -> dict[str, dict[str, float]]:
 def _grouped(per_class: dict[str, dict[str, float]], groups: dict[str, dict[str, str]]
              ) -> dict[str, dict[str, float]]:
     """metric → {group: mean AP} with 'overall' and every group of every grouping."""
-    from mmaction_plugins.analysis import group_means
+    from mmaction_plugins.analysis import overall_and_group_means
 
-    out = {}
-    for metric, pc in per_class.items():
-        vals = [v for v in pc.values() if v == v]
-        row = {'overall': sum(vals) / len(vals) if vals else float('nan')}
-        for grouping in groups.values():
-            row.update(group_means(pc, grouping))
-        out[metric] = row
-    return out
+    return {metric: overall_and_group_means(pc, *groups.values())
+            for metric, pc in per_class.items()}
 
 
 def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[str, Any]:

@@ -247,7 +247,7 @@ class LongTermBankAttention(nn.Module):
     def forward(self, feats: Tensor, bank: Tensor | None) -> Tensor:
         """Attend from ``(n, E)`` actor features to a ``(M, B_c)`` bank -> ``(n, E)``."""
         if bank is None or bank.shape[0] == 0 or feats.shape[0] == 0:
-            return feats if self.norm is not None else torch.zeros_like(feats)
+            return torch.zeros_like(feats) if self.fusion == 'concat' else feats
         if bank.dim() != 2 or bank.shape[1] != self.bank_channels:
             raise ValueError(f'expected a (M, {self.bank_channels}) bank, got '
                              f'{tuple(bank.shape)}')
@@ -260,7 +260,7 @@ class LongTermBankAttention(nn.Module):
         weights = ((q @ k.transpose(1, 2)) / math.sqrt(d)).softmax(dim=-1)  # (h, n, M)
         out = (weights @ v).transpose(0, 1).reshape(n, self.channels)
         read = self.drop(self.out_proj(out))
-        return read if self.norm is None else self.norm(feats + read)
+        return read if self.fusion == 'concat' else self.norm(feats + read)
 
 
 @MODELS.register_module()
@@ -432,13 +432,18 @@ class ACARRoIHead(AVARoIHead):
         self.bank_source = bank_source
         self.feature_bank = (FeatureBank(**long_term_bank) if long_term_bank is not None
                              else None)
-        self.bank_concat = bank_attention and bank_fusion == 'concat'
         self.out_channels = self.actor_channels + hidden_channels * (2 if self.bank_concat else 1)
         head_in = getattr(self.bbox_head, 'in_channels', None)
         if head_in is not None and head_in != self.out_channels:
             parts = (f'actor_channels + {"2 x " if self.bank_concat else ""}hidden_channels '
                      f'({self.out_channels})')
             raise ValueError(f'bbox_head.in_channels ({head_in}) must equal {parts}')
+
+    @property
+    def bank_concat(self) -> bool:
+        """Whether the bank read is a third part of the classifier input
+        (``bank_fusion='concat'``)."""
+        return self.bank_attention is not None and self.bank_attention.fusion == 'concat'
 
     def _context_size(self, meta: dict, h: int, w: int, stride: int) -> tuple[int, int]:
         """Unpadded ``(h_b, w_b)`` of one clip's ``h x w`` feature map."""
@@ -554,7 +559,8 @@ class ACARRoIHead(AVARoIHead):
             long_term = self._banks(batch_img_metas, rois.device)
         n = rois.shape[0]
         actors, _, relation = self._relations(x, rois, batch_img_metas)
-        parts = [self.actor_fc(actors), relation]
+        actor = self.actor_fc(actors)
+        parts = [actor, relation]
         if self.bank_attention is not None:
             # 'residual': r <- LN(r + read); 'concat': the reads (zeros without a bank) are a
             # third part of the classifier input
@@ -564,11 +570,12 @@ class ACARRoIHead(AVARoIHead):
                 inds = torch.nonzero(clip_of == i, as_tuple=False).flatten()
                 if inds.numel():
                     read = read.index_copy(0, inds, self.bank_attention(relation[inds], bank))
-            parts = [*parts, read] if self.bank_concat else [parts[0], read]
+            parts = [actor, relation, read] if self.bank_concat else [actor, read]
         bbox_feats = torch.cat(parts, dim=1)
         bbox_feats = bbox_feats.view(n, self.out_channels, 1, 1, 1)
         if n == 0:  # BBoxHeadAVA.forward cannot view an empty batch as (0, -1); its pools are
-            # identities on (N, A + E, 1, 1, 1) features, so its classifier alone is the same map
+            # identities on (N, out_channels, 1, 1, 1) features, so its classifier alone is the
+            # same map
             cls_score = self.bbox_head.fc_cls(bbox_feats.flatten(1))
         else:
             cls_score = self.bbox_head(bbox_feats)
