@@ -57,3 +57,12 @@ def test_multiscale_ablation_script_runs_every_row_and_resumes(synthetic_tiny, t
     proc = run_tool(args, env={'OMP_NUM_THREADS': '1'})
     assert proc.stdout.count('not retrained') == 4
     assert stamp == {p: osp.getmtime(p) for p in (*work.rglob('*.pth'), *work.rglob('*.npz'))}
+    # --arm-config swaps the arm model (here the 144-px one), trained in its own folder beside
+    # the same main rows
+    arm144 = 'configs/multiscale/arm-144px_slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py'
+    proc = run_tool([*args, '--arm-config', arm144], env={'OMP_NUM_THREADS': '1'})
+    assert proc.stdout.count('not retrained') == 3
+    cfg2 = Config.fromfile(str(work / 'seed0' / 'arm-144px' / 'config.py'))
+    assert {'type': 'Resize', 'scale': (-1, 144)} in [dict(t) for t in
+                                                     cfg2.test_dataloader.dataset.pipeline]
+    assert 'arm model `arm-144px_slowfast-tiny' in (work / 'ablation.md').read_text()

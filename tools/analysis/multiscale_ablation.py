@@ -13,7 +13,8 @@ initialisation):
    (``tools/dump_features.py``), ``configs/multiscale/global-lfb_slowfast-tiny_...``
    (``--lfb-config ''`` leaves the row out; row 4 then merges into row 2);
 4. ``+arm merge`` — the arm model (``configs/multiscale/arm_slowfast-tiny_...``: RoIs at the arm
-   boxes of the ground-truth keypoints, trained on the arm classes wave / point / raise arm)
+   boxes of the ground-truth keypoints, trained on the arm classes wave / point / raise arm;
+   ``--arm-config`` swaps in another, e.g. ``arm-144px_...`` at the frames' own resolution)
    merged into the last main row for the arm classes whose AP improves on held-out validation
    videos (2-fold cross-selection over the validation videos: the classes merged into one half
    are chosen on the other; ``--merge-selection same`` chooses on all of them, the report's way).
@@ -69,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
                         'has 6.5x more keyframes per epoch)')
     p.add_argument('--lfb-config', default=LFB_CONFIG,
                    help="config of the +lfb row ('' leaves the row out)")
+    p.add_argument('--arm-config', default=CONFIGS['arm'],
+                   help="config of the arm model (e.g. configs/multiscale/arm-144px_...: the "
+                        "frames' own 144 px); it trains in <work-dir>/seed<N>/<the config name's "
+                        "first '_' field>, beside the same main rows")
     p.add_argument('--keypoint-files', nargs=2, metavar=('TRAIN', 'VAL'),
                    help='per-person keypoint files of the arm model (may contain {seed}); '
                         'default: the ground-truth keypoints of the benchmark\'s COCO export')
@@ -144,7 +149,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     main_rows = ['short-term', '+global'] + (['+lfb'] if args.lfb_config else [])
     wanted = [r for r in main_rows if r in args.rows or '+arm merge' in args.rows
               or (r == LFB_SOURCE and '+lfb' in args.rows)]
-    configs = {**CONFIGS, '+lfb': args.lfb_config}
+    configs = {**CONFIGS, '+lfb': args.lfb_config, 'arm': args.arm_config}
     preds: dict[str, Any] = {}
     for row in wanted + (['arm'] if '+arm merge' in args.rows else []):
         edit = (_keypoint_edit(_keypoint_files(args, seed, data, seed_dir)) if row == 'arm'
@@ -158,8 +163,11 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
                           bank, splits=['train', 'val'])
             timings['dump lfb_bank'] = round(time.monotonic() - t, 1)
             edit = _bank_edit(bank)
-        preds[row] = train_row(osp.join(REPO, configs[row]), data,
-                               osp.join(seed_dir, row.lstrip('+').replace(' ', '_')),
+        # the arm model's folder: its config name's first field (arm, arm-144px), so that
+        # arm models of another --arm-config train beside the same main rows
+        step = (osp.basename(configs[row]).split('_')[0] if row == 'arm'
+                else row.lstrip('+').replace(' ', '_'))
+        preds[row] = train_row(osp.join(REPO, configs[row]), data, osp.join(seed_dir, step),
                                f'seed {seed} {row}', seed, args.epochs, timings, edit,
                                args.train_cache or None)
 
@@ -225,7 +233,7 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
              f'over seeds (AP in %). {args.epochs} epochs per model. Arm merge: '
              f'{args.merge_mode} (weight {args.merge_weight}) into `{into}`, classes chosen by '
              f'{args.merge_selection} selection over {args.merge_folds} folds of the '
-             'validation videos.', '',
+             f'validation videos; arm model `{osp.basename(args.arm_config)}`.', '',
              markdown_table(['row', *columns], body)]
     if not args.lfb_config and '+lfb' in args.rows:
         lines += ["`+lfb` not run (`--lfb-config ''`).", '']
