@@ -73,13 +73,18 @@ def train_row(config: str, data: str, step_dir: str, label: str, seed: int, epoc
     """
     from mmengine.config import Config
 
-    from mmaction_plugins.engine.runs import point_stad_config_at, set_epochs, train
+    from mmaction_plugins.engine.runs import (
+        point_stad_config_at,
+        set_epochs,
+        skip_validation,
+        train,
+    )
 
     cfg = point_stad_config_at(Config.fromfile(config), data, step_dir)
     if edit is not None:
         edit(cfg)
     set_epochs(cfg, epochs)
-    cfg.train_cfg.val_interval = epochs + 1  # scored afterwards, box by box
+    skip_validation(cfg)  # scored afterwards, box by box
     t = time.monotonic()
     ckpt = train(cfg, step_dir, label, seed, cache_dir)
     timings[f'train {label}'] = round(time.monotonic() - t, 1)

@@ -30,7 +30,7 @@ import time
 from typing import Any
 
 __all__ = ['Progress', 'ensure_data', 'point_stad_config_at', 'run_tool', 'set_epochs',
-           'train', 'train_and_test', 'training_key']
+           'skip_validation', 'train', 'train_and_test', 'training_key']
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 _TRAIN_LINE = re.compile(r'Epoch\(train\)\s*\[(\d+)\]\[\s*(\d+)/(\d+)\]')
@@ -321,6 +321,18 @@ def point_stad_config_at(cfg: Any, data_root: str, work_dir: str,
         cfg[ev].label_file = osp.join(anno, 'ava_action_list.pbtxt')
     cfg.work_dir = work_dir
     return cfg
+
+
+def skip_validation(cfg: Any) -> None:
+    """No validation during the training of ``cfg`` (the caller scores the model afterwards).
+
+    mmengine's ``EpochBasedTrainLoop`` validates at the last epoch whatever ``val_interval``
+    says; only a ``val_begin`` past the last epoch turns it off. Neither is part of
+    :func:`training_key`, so the training cache and existing step folders are unaffected.
+    """
+    after = int(cfg.train_cfg.max_epochs) + 1
+    cfg.train_cfg.val_begin = after
+    cfg.train_cfg.val_interval = after
 
 
 def set_epochs(cfg: Any, epochs: int) -> None:

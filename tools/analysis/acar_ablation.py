@@ -104,6 +104,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     from mmaction_plugins.engine.runs import (
         point_stad_config_at,
         set_epochs,
+        skip_validation,
         train_and_test,
     )
     from mmaction_plugins.evaluation import evaluate_ava
@@ -122,7 +123,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
         step = osp.join(seed_dir, row.replace('+', '_'))
         cfg = point_stad_config_at(Config.fromfile(osp.join(REPO, CONFIGS[row])), data, step)
         set_epochs(cfg, args.epochs)
-        cfg.train_cfg.val_interval = args.epochs + 1  # tools/test.py scores it below
+        skip_validation(cfg)  # tools/test.py scores it below
         csvs[row] = osp.join(step, 'detections.csv')
         cfg.test_evaluator.out_csv = csvs[row]
         cfg.val_evaluator.out_csv = csvs[row]
