@@ -66,3 +66,25 @@ def test_multiscale_ablation_script_runs_every_row_and_resumes(synthetic_tiny, t
     assert {'type': 'Resize', 'scale': (-1, 144)} in [dict(t) for t in
                                                      cfg2.test_dataloader.dataset.pipeline]
     assert 'arm model `arm-144px_slowfast-tiny' in (work / 'ablation.md').read_text()
+    # --arm-init starts the arm model from the seed's short-term checkpoint, in its own folder
+    proc = run_tool([*args, '--arm-init', 'short-term'], env={'OMP_NUM_THREADS': '1'})
+    assert proc.stdout.count('not retrained') == 3
+    step = work / 'seed0' / 'arm-from-short-term'
+    short = work / 'seed0' / 'short-term' / 'epoch_1.pth'
+    assert Config.fromfile(str(step / 'config.py')).load_from == str(short)
+    assert 'started from the `short-term` model of its seed' in (work / 'ablation.md').read_text()
+    import torch
+
+    def state(path):
+        return torch.load(path, map_location='cpu', weights_only=True)['state_dict']
+
+    inited, fresh, source = state(step / 'epoch_1.pth'), state(work / 'seed0' / 'arm' /
+                                                               'epoch_1.pth'), state(short)
+    convs = [k for k, v in source.items() if k.startswith('backbone.') and v.dim() == 5]
+    assert convs
+
+    def gap(a, b):
+        return sum(float((a[k] - b[k]).abs().mean()) for k in convs)
+
+    # two AdamW steps from the short-term weights stay far closer to them than a fresh init
+    assert gap(inited, source) < 0.2 * gap(fresh, source)

@@ -53,6 +53,8 @@ CONFIGS = {
 LFB_CONFIG = 'configs/multiscale/global-lfb_slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py'
 #: The row whose model fills the ``+lfb`` row's bank.
 LFB_SOURCE = 'short-term'
+#: Main rows whose checkpoint may start the arm model (``--arm-init``).
+ARM_INIT_ROWS = ('short-term', '+global')
 #: (row, baseline row, group, claim) comparisons the report makes; ``+arm merge`` is compared
 #: with the row it was merged into.
 CLAIMS = (('+global', 'short-term', 'context', 'the global feature helps context classes'),
@@ -74,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="config of the arm model (e.g. configs/multiscale/arm-144px_...: the "
                         "frames' own 144 px); it trains in <work-dir>/seed<N>/<the config name's "
                         "first '_' field>, beside the same main rows")
+    p.add_argument('--arm-init', choices=('none', *ARM_INIT_ROWS), default='none',
+                   help="start the arm model from this main row's checkpoint of the same seed "
+                        '(its backbone and RoI head; the classifier, of another size, starts '
+                        "fresh) — the tiny chain's stand-in for the report's pre-trained "
+                        "backbone; it trains in seed<N>/<field>-from-<row>")
     p.add_argument('--keypoint-files', nargs=2, metavar=('TRAIN', 'VAL'),
                    help='per-person keypoint files of the arm model (may contain {seed}); '
                         'default: the ground-truth keypoints of the benchmark\'s COCO export')
@@ -113,6 +120,27 @@ def _keypoint_edit(kpts: dict[str, str]) -> Callable[[Any], None]:
         cfg.train_dataloader.dataset.keypoint_file = kpts['train']
         for loader in ('val_dataloader', 'test_dataloader'):
             cfg[loader].dataset.keypoint_file = kpts['val']
+    return edit
+
+
+def _arm_step(arm_config: str, init: str) -> str:
+    """The arm model's folder in a seed's: its config name's first field (``arm``,
+    ``arm-144px``), ``-from-<row>`` when it starts from a main row's checkpoint — so that arm
+    models of another ``--arm-config`` or ``--arm-init`` train beside the same main rows."""
+    field = osp.basename(arm_config).split('_')[0]
+    return field if init == 'none' else f'{field}-from-{_row_step(init)}'
+
+
+def _row_step(row: str) -> str:
+    """A main row's folder name (``+global`` -> ``global``, ``+arm merge`` -> ``arm_merge``)."""
+    return row.lstrip('+').replace(' ', '_')
+
+
+def _load_edit(ckpt: str, then: Callable[[Any], None]) -> Callable[[Any], None]:
+    """``then``, and the config's ``load_from`` set to ``ckpt``."""
+    def edit(cfg: Any) -> None:
+        then(cfg)
+        cfg.load_from = ckpt
     return edit
 
 
@@ -163,10 +191,10 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
                           bank, splits=['train', 'val'])
             timings['dump lfb_bank'] = round(time.monotonic() - t, 1)
             edit = _bank_edit(bank)
-        # the arm model's folder: its config name's first field (arm, arm-144px), so that
-        # arm models of another --arm-config train beside the same main rows
-        step = (osp.basename(configs[row]).split('_')[0] if row == 'arm'
-                else row.lstrip('+').replace(' ', '_'))
+        if row == 'arm' and args.arm_init != 'none':
+            edit = _load_edit(osp.join(seed_dir, _row_step(args.arm_init),
+                                       f'epoch_{args.epochs}.pth'), edit)
+        step = _arm_step(configs[row], args.arm_init) if row == 'arm' else _row_step(row)
         preds[row] = train_row(osp.join(REPO, configs[row]), data, osp.join(seed_dir, step),
                                f'seed {seed} {row}', seed, args.epochs, timings, edit,
                                args.train_cache or None)
@@ -233,7 +261,9 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
              f'over seeds (AP in %). {args.epochs} epochs per model. Arm merge: '
              f'{args.merge_mode} (weight {args.merge_weight}) into `{into}`, classes chosen by '
              f'{args.merge_selection} selection over {args.merge_folds} folds of the '
-             f'validation videos; arm model `{osp.basename(args.arm_config)}`.', '',
+             f'validation videos; arm model `{osp.basename(args.arm_config)}`'
+             + (f', started from the `{args.arm_init}` model of its seed'
+                if args.arm_init != 'none' else '') + '.', '',
              markdown_table(['row', *columns], body)]
     if not args.lfb_config and '+lfb' in args.rows:
         lines += ["`+lfb` not run (`--lfb-config ''`).", '']
