@@ -16,22 +16,24 @@ model = dict(
         shared_head=dict(
             _delete_=True,
             type='mmaction.SharedHeadChain',
-            heads=[
-                dict(type='mmaction.GlobalContextHead', in_channels=96, global_channels=16,
-                     with_relu=True, dropout=0.0),
-                dict(type='mmaction.BankFBOHead',
-                     bank=dict(root='data/synthetic/small/lfb_short-term', window=window,
-                               max_per_keyframe=max_per_keyframe),
-                     fbo_cfg=dict(
-                         type='non_local',
-                         st_feat_channels=112,  # RoI 96 + global 16
-                         lt_feat_channels=96,  # the short-term model's RoI features
-                         latent_channels=32,
-                         num_st_feat=1,
-                         num_lt_feat=(window[1] - window[0] + 1) * max_per_keyframe,
-                         num_non_local_layers=2,
-                         st_feat_dropout_ratio=0.0,
-                         lt_feat_dropout_ratio=0.0,
-                         pre_activate=True)),
-            ]),
+            heads=dict(  # named: a leaf config changes one head by its name
+                global_context=dict(
+                    type='mmaction.GlobalContextHead', in_channels=96, global_channels=16,
+                    with_relu=True, dropout=0.0),
+                feature_bank=dict(
+                    type='mmaction.BankFBOHead',
+                    bank=dict(root='data/synthetic/small/lfb_short-term', window=window,
+                              max_per_keyframe=max_per_keyframe),
+                    fbo_cfg=dict(
+                        type='non_local',
+                        st_feat_channels=112,  # RoI 96 + global 16
+                        lt_feat_channels=96,  # the short-term model's RoI features
+                        latent_channels=32,
+                        num_st_feat=1,
+                        num_lt_feat=(window[1] - window[0] + 1) * max_per_keyframe,
+                        num_non_local_layers=2,
+                        st_feat_dropout_ratio=0.0,
+                        lt_feat_dropout_ratio=0.0,
+                        pre_activate=True)),
+            )),
         bbox_head=dict(in_channels=144)))  # 112 + FBO latent 32

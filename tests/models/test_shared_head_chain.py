@@ -51,3 +51,26 @@ def test_prefix_selects_the_registry_and_empty_chain_fails():
     assert isinstance(chain.heads[0], GlobalContextHead)
     with pytest.raises(ValueError, match='at least one'):
         SharedHeadChain([])
+
+
+def test_named_heads_keep_their_order_and_weights_and_merge_by_name():
+    from mmengine.config import Config
+
+    listed = [dict(type='mmaction.GlobalContextHead', in_channels=4, global_channels=3),
+              dict(type='mmaction.GlobalContextHead', in_channels=7, global_channels=2)]
+    torch.manual_seed(0)
+    by_list = _build(dict(type='SharedHeadChain', heads=listed))
+    torch.manual_seed(0)
+    by_name = _build(dict(type='SharedHeadChain',
+                          heads=dict(first=listed[0], second=listed[1])))
+    assert by_list.state_dict().keys() == by_name.state_dict().keys()
+    for k, v in by_list.state_dict().items():
+        torch.testing.assert_close(v, by_name.state_dict()[k])
+    # a leaf config overrides one named head's argument and keeps the rest and the order
+    base = Config(dict(model=dict(type='SharedHeadChain',
+                                  heads=dict(first=listed[0], second=listed[1]))))
+    base.merge_from_dict(dict(model=dict(heads=dict(second=dict(global_channels=5)))))
+    chain = _build(base.model)
+    assert [(h.in_channels, h.global_channels) for h in chain.heads] == [(4, 3), (7, 5)]
+    with pytest.raises(ValueError, match='at least one'):
+        SharedHeadChain({})

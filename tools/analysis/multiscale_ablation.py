@@ -256,14 +256,19 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
             seed_stats([per_seed[s]['arm model'][c] for s in seeds]).format() if c == 'arm'
             else '' for c in columns)])
     into = first['_merge'].get('merged_into')
+    setup = [f'{args.epochs} epochs per model.']
+    if args.lfb_config and '+lfb' in rows:
+        setup.append(f'`+lfb`: `{osp.basename(args.lfb_config)}`.')
+    if into:
+        init = (f', started from the `{args.arm_init}` model of its seed'
+                if args.arm_init != 'none' else '')
+        setup.append(f'Arm merge: {args.merge_mode} (weight {args.merge_weight}) into `{into}`, '
+                     f'classes chosen by {args.merge_selection} selection over '
+                     f'{args.merge_folds} folds of the validation videos; arm model '
+                     f'`{osp.basename(args.arm_config)}`{init}.')
     lines = [f'Synthetic `{args.preset}`, seeds {", ".join(map(str, seeds))}; AVA frame-mAP@0.5 '
              f'(official semantics, validation split, ground-truth person boxes), mean ± std '
-             f'over seeds (AP in %). {args.epochs} epochs per model. Arm merge: '
-             f'{args.merge_mode} (weight {args.merge_weight}) into `{into}`, classes chosen by '
-             f'{args.merge_selection} selection over {args.merge_folds} folds of the '
-             f'validation videos; arm model `{osp.basename(args.arm_config)}`'
-             + (f', started from the `{args.arm_init}` model of its seed'
-                if args.arm_init != 'none' else '') + '.', '',
+             f'over seeds (AP in %). ' + ' '.join(setup), '',
              markdown_table(['row', *columns], body)]
     if not args.lfb_config and '+lfb' in args.rows:
         lines += ["`+lfb` not run (`--lfb-config ''`).", '']

@@ -2,10 +2,12 @@
 
 mmaction2's ``AVARoIHead`` has one ``shared_head`` slot between the RoI extractor and the bbox
 head; seed 003 stacks two feature fusions there (the global pooling feature, then the long-term
-feature bank). :class:`SharedHeadChain` fills the slot with a list.
+feature bank). :class:`SharedHeadChain` fills the slot with a chain of them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 from mmaction.registry import MODELS
 from torch import Tensor, nn
@@ -25,17 +27,22 @@ class SharedHeadChain(nn.Module):
     Every head gets the same ``feat`` (the extractor's global map), ``rois`` and ``img_metas``.
 
     Args:
-        heads: Configs of the shared heads, in order. Give every type with its registry's
-            prefix: the model block is mmdet-scoped, and mmdet has heads of the same names
-            (``mmaction.GlobalContextHead`` is ours, ``GlobalContextHead`` mmdet's HTC head);
-            mmaction2 registers its ``FBOHead`` / ``ACRNHead`` in mmdet (``mmdet.FBOHead``).
+        heads: Configs of the shared heads, in order: a list, or a dict ``{name: config}``
+            (applied in the dict's order) — with names, a leaf config changes one head's
+            arguments by its name (mmengine merges dicts key by key but replaces lists whole).
+            The names are not part of the weights (``heads.0``, ``heads.1``, ... either way).
+            Give every type with its registry's prefix: the model block is mmdet-scoped, and
+            mmdet has heads of the same names (``mmaction.GlobalContextHead`` is ours,
+            ``GlobalContextHead`` mmdet's HTC head); mmaction2 registers its ``FBOHead`` /
+            ``ACRNHead`` in mmdet (``mmdet.FBOHead``).
     """
 
-    def __init__(self, heads: list[dict]) -> None:
+    def __init__(self, heads: Sequence[dict] | Mapping[str, dict]) -> None:
         super().__init__()
-        if not heads:
+        cfgs = list(heads.values()) if isinstance(heads, Mapping) else list(heads)
+        if not cfgs:
             raise ValueError('SharedHeadChain needs at least one head')
-        self.heads = nn.ModuleList(MODELS.build(dict(cfg)) for cfg in heads)
+        self.heads = nn.ModuleList(MODELS.build(dict(cfg)) for cfg in cfgs)
 
     def init_weights(self) -> None:
         """Each head's own initialisation."""
