@@ -16,6 +16,7 @@ model = dict(
         shared_head=dict(
             _delete_=True,
             type='mmaction.SharedHeadChain',
+            order=['global_context', 'feature_bank'],
             heads=dict(  # named: a leaf config changes one head by its name
                 global_context=dict(
                     type='mmaction.GlobalContextHead', in_channels=96, global_channels=16,

@@ -53,24 +53,32 @@ def test_prefix_selects_the_registry_and_empty_chain_fails():
         SharedHeadChain([])
 
 
-def test_named_heads_keep_their_order_and_weights_and_merge_by_name():
+def test_named_heads_apply_in_order_survive_a_config_dump_and_merge_by_name(tmp_path):
     from mmengine.config import Config
 
     listed = [dict(type='mmaction.GlobalContextHead', in_channels=4, global_channels=3),
               dict(type='mmaction.GlobalContextHead', in_channels=7, global_channels=2)]
     torch.manual_seed(0)
     by_list = _build(dict(type='SharedHeadChain', heads=listed))
+    # names that sort against the order they are applied in
+    named = dict(type='SharedHeadChain', order=['zz_first', 'aa_second'],
+                 heads=dict(zz_first=listed[0], aa_second=listed[1]))
     torch.manual_seed(0)
-    by_name = _build(dict(type='SharedHeadChain',
-                          heads=dict(first=listed[0], second=listed[1])))
+    by_name = _build(named)
     assert by_list.state_dict().keys() == by_name.state_dict().keys()
     for k, v in by_list.state_dict().items():
         torch.testing.assert_close(v, by_name.state_dict()[k])
-    # a leaf config overrides one named head's argument and keeps the rest and the order
-    base = Config(dict(model=dict(type='SharedHeadChain',
-                                  heads=dict(first=listed[0], second=listed[1]))))
-    base.merge_from_dict(dict(model=dict(heads=dict(second=dict(global_channels=5)))))
-    chain = _build(base.model)
+    # the order survives mmengine's dump (which sorts keys) and a leaf override by name
+    cfg = Config(dict(model=named))
+    cfg.merge_from_dict(dict(model=dict(heads=dict(aa_second=dict(global_channels=5)))))
+    cfg.dump(str(tmp_path / 'config.py'))
+    chain = _build(Config.fromfile(str(tmp_path / 'config.py')).model)
     assert [(h.in_channels, h.global_channels) for h in chain.heads] == [(4, 3), (7, 5)]
     with pytest.raises(ValueError, match='at least one'):
-        SharedHeadChain({})
+        SharedHeadChain({}, order=[])
+    with pytest.raises(ValueError, match='must name each'):
+        SharedHeadChain(named['heads'])
+    with pytest.raises(ValueError, match='must name each'):
+        SharedHeadChain(named['heads'], order=['zz_first'])
+    with pytest.raises(ValueError, match='not a list'):
+        SharedHeadChain(listed, order=['a', 'b'])

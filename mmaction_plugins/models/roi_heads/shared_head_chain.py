@@ -27,19 +27,35 @@ class SharedHeadChain(nn.Module):
     Every head gets the same ``feat`` (the extractor's global map), ``rois`` and ``img_metas``.
 
     Args:
-        heads: Configs of the shared heads, in order: a list, or a dict ``{name: config}``
-            (applied in the dict's order) — with names, a leaf config changes one head's
-            arguments by its name (mmengine merges dicts key by key but replaces lists whole).
-            The names are not part of the weights (``heads.0``, ``heads.1``, ... either way).
-            Give every type with its registry's prefix: the model block is mmdet-scoped, and
-            mmdet has heads of the same names (``mmaction.GlobalContextHead`` is ours,
-            ``GlobalContextHead`` mmdet's HTC head); mmaction2 registers its ``FBOHead`` /
-            ``ACRNHead`` in mmdet (``mmdet.FBOHead``).
+        heads: Configs of the shared heads: a list, in order, or a dict ``{name: config}``
+            with ``order`` — with names, a leaf config changes one head's arguments by its
+            name (mmengine merges dicts key by key but replaces lists whole). The names are not
+            part of the weights (``heads.0``, ``heads.1``, ... either way). Give every type with
+            its registry's prefix: the model block is mmdet-scoped, and mmdet has heads of the
+            same names (``mmaction.GlobalContextHead`` is ours, ``GlobalContextHead`` mmdet's
+            HTC head); mmaction2 registers its ``FBOHead`` / ``ACRNHead`` in mmdet
+            (``mmdet.FBOHead``).
+        order: The names of ``heads`` (a dict), in the order they are applied; required with a
+            dict, since a dict's own order does not survive mmengine's config dump (it sorts
+            keys: the ``config.py`` a training writes and resumes from would reorder them).
+
+    Raises:
+        ValueError: no head; a dict without ``order``, or ``order`` not naming each head once.
     """
 
-    def __init__(self, heads: Sequence[dict] | Mapping[str, dict]) -> None:
+    def __init__(self, heads: Sequence[dict] | Mapping[str, dict],
+                 order: Sequence[str] | None = None) -> None:
         super().__init__()
-        cfgs = list(heads.values()) if isinstance(heads, Mapping) else list(heads)
+        if isinstance(heads, Mapping):
+            if order is None or sorted(order) != sorted(heads):
+                raise ValueError(f'SharedHeadChain: order {order!r} must name each of the heads '
+                                 f'{sorted(heads)} once (a dict of heads needs it: mmengine '
+                                 "sorts a dumped config's keys)")
+            cfgs = [heads[name] for name in order]
+        elif order is not None:
+            raise ValueError('SharedHeadChain: order is for a dict of heads, not a list')
+        else:
+            cfgs = list(heads)
         if not cfgs:
             raise ValueError('SharedHeadChain needs at least one head')
         self.heads = nn.ModuleList(MODELS.build(dict(cfg)) for cfg in cfgs)
