@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import os.path as osp
 import subprocess
@@ -42,6 +43,16 @@ def synthetic_tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]
 
     out = str(tmp_path_factory.mktemp('synthetic') / 'tiny')
     return out, generate(PRESETS['tiny'], 0, out)
+
+
+def load_tool(name: str):
+    """The script ``tools/analysis/<name>.py`` imported as a module (its functions called in
+    process)."""
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(REPO, 'tools', 'analysis', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_tool(args: list[str], timeout: int = 900, env: dict | None = None

@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ['cached_predictions', 'chance_grouped', 'grouped_ap', 'iter_seconds', 'score_rows',
-           'train_row']
+__all__ = ['cached_predictions', 'chance_grouped', 'grouped_ap', 'iter_seconds', 'score_checkpoint',
+           'score_rows', 'train_row']
 
 _ITER_TIME = re.compile(r'Epoch\(train\).*?\stime: ([0-9.]+)')
 
@@ -94,6 +94,59 @@ def train_row(config: str, data: str, step_dir: str, label: str, seed: int, epoc
                                osp.join(step_dir, 'val_predictions.npz'), label)
     timings[f'test {label}'] = round(time.monotonic() - t, 1)
     return preds
+
+
+def score_checkpoint(step_dir: str, data: str, checkpoint: str, predictions: str, label: str,
+                     split: str = 'val', ann_file: str | None = None) -> dict[str, Any]:
+    """Grouped AP (:func:`grouped_ap`, %) of a checkpoint of a training folder on a split of
+    the synthetic benchmark it was trained on, with its config's test pipeline.
+
+    Args:
+        step_dir: The training's folder (``config.py``, pointed at ``data``, and checkpoints).
+        data: The synthetic benchmark folder.
+        checkpoint: Checkpoint file name in ``step_dir``.
+        predictions: File name in ``step_dir`` that keeps the predictions (recomputed only when
+            older than the checkpoint, :func:`cached_predictions`).
+        label: Progress label.
+        split: ``'val'`` (the config's own test split) or ``'train'`` (the keyframes the model
+            was fit on; ground-truth boxes as proposals, and that split's keypoint file for an
+            arm model).
+        ann_file: Score only the rows of this AVA CSV (a subset of the split, e.g. its first
+            videos); default: the whole split.
+
+    Raises:
+        FileNotFoundError: no checkpoint or no ``manifest.json`` in ``data``.
+    """
+    import json
+
+    from mmengine.config import Config
+
+    from mmaction_plugins.analysis import class_groups
+    from mmaction_plugins.analysis.ava_predictions import score_ava_predictions
+    from mmaction_plugins.evaluation.label_map import read_label_map
+
+    ckpt = osp.join(step_dir, checkpoint)
+    manifest = osp.join(data, 'manifest.json')
+    for path in (ckpt, manifest):
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{path}: no such file')
+    cfg = Config.fromfile(osp.join(step_dir, 'config.py'))
+    anno = osp.join(data, 'ava', 'annotations')
+    ds = cfg.test_dataloader.dataset
+    if split != 'val':
+        ds.ann_file = osp.join(anno, f'ava_{split}.csv')
+        ds.exclude_file = osp.join(anno, f'ava_{split}_excluded_timestamps.csv')
+        ds.proposal_file = osp.join(anno, f'ava_dense_proposals_{split}.json')
+        if 'keypoint_file' in ds:
+            ds.keypoint_file = cfg[f'{split}_dataloader'].dataset.keypoint_file
+    if ann_file is not None:
+        ds.ann_file = ann_file
+    preds = cached_predictions(cfg, ckpt, osp.join(step_dir, predictions), label)
+    label_map = read_label_map(osp.join(anno, 'ava_action_list.pbtxt'))
+    with open(manifest, encoding='utf-8') as f:
+        groups = class_groups(json.load(f))
+    return grouped_ap(score_ava_predictions(preds, ds.ann_file, label_map, ds.exclude_file),
+                      label_map, groups)
 
 
 def grouped_ap(per_class: Mapping[int, float], label_map: Mapping[int, str],

@@ -291,7 +291,7 @@ def ensure_data(preset: str, seed: int, out: str) -> dict[str, Any]:
 
 def point_stad_config_at(cfg: Any, data_root: str, work_dir: str,
                          proposals: dict[str, str] | None = None,
-                         score_thr: float | None = None, test_split: str = 'val') -> Any:
+                         score_thr: float | None = None) -> Any:
     """Point an AVA-layout STAD config (``STADDataset`` loaders, ``OfficialAVAMetric``) at a
     synthetic benchmark folder, in place.
 
@@ -302,12 +302,10 @@ def point_stad_config_at(cfg: Any, data_root: str, work_dir: str,
         proposals: ``{'train': path, 'val': path}`` person proposals; defaults to the
             benchmark's ground-truth boxes (``ava_dense_proposals_<split>.json``).
         score_thr: ``person_det_score_thr`` of the loaders (unchanged when None).
-        test_split: The split the test loader and test evaluator read (``'train'``: how well
-            a model fits the keyframes it was trained on, with the test pipeline).
     """
     anno = osp.join(data_root, 'ava', 'annotations')
     for loader, split in (('train_dataloader', 'train'), ('val_dataloader', 'val'),
-                          ('test_dataloader', test_split)):
+                          ('test_dataloader', 'val')):
         ds = cfg[loader].dataset
         ds.ann_file = osp.join(anno, f'ava_{split}.csv')
         ds.exclude_file = osp.join(anno, f'ava_{split}_excluded_timestamps.csv')
@@ -317,9 +315,9 @@ def point_stad_config_at(cfg: Any, data_root: str, work_dir: str,
         if score_thr is not None:
             ds.person_det_score_thr = score_thr
         ds.data_prefix = dict(img=osp.join(data_root, 'ava', 'rawframes'))
-    for ev, split in (('val_evaluator', 'val'), ('test_evaluator', test_split)):
-        cfg[ev].ann_file = osp.join(anno, f'ava_{split}.csv')
-        cfg[ev].exclude_file = osp.join(anno, f'ava_{split}_excluded_timestamps.csv')
+    for ev in ('val_evaluator', 'test_evaluator'):
+        cfg[ev].ann_file = osp.join(anno, 'ava_val.csv')
+        cfg[ev].exclude_file = osp.join(anno, 'ava_val_excluded_timestamps.csv')
         cfg[ev].label_file = osp.join(anno, 'ava_action_list.pbtxt')
     cfg.work_dir = work_dir
     return cfg

@@ -3,21 +3,14 @@ always, the arm merge (and the arm model's start) only when the merge row ran.""
 
 from __future__ import annotations
 
-import importlib.util
-import os.path as osp
-
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from tests.conftest import load_tool
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location(
-        'multiscale_ablation', osp.join(REPO, 'tools', 'analysis', 'multiscale_ablation.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_tool('multiscale_ablation')
 
 
 GROUPS = {'wait': 'long-term', 'wave': 'arm', 'open door': 'context'}

@@ -1,9 +1,8 @@
-"""``tools/analysis/split_gap.py``: a step folder's model scored on its training split and on
-validation (the test loader and evaluator moved to the split, the test pipeline kept)."""
+"""``tools/analysis/split_gap.py`` (``ava_rows.score_checkpoint`` on both splits): a step
+folder's model scored on every keyframe of its training split and of validation."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os.path as osp
 
@@ -12,24 +11,9 @@ import torch
 from mmengine.config import Config
 
 from mmaction_plugins.engine.runs import point_stad_config_at
-from tests.conftest import REPO
+from tests.conftest import REPO, load_tool
 
 BASE = osp.join(REPO, 'configs/baseline/slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py')
-
-
-def test_test_split_moves_the_test_loader_and_evaluator_only(tmp_path):
-    cfg = point_stad_config_at(Config.fromfile(BASE), str(tmp_path / 'd'), str(tmp_path / 'w'),
-                               test_split='train')
-    anno = str(tmp_path / 'd' / 'ava' / 'annotations')
-    test_set, val_set = cfg.test_dataloader.dataset, cfg.val_dataloader.dataset
-    assert test_set.ann_file == osp.join(anno, 'ava_train.csv')
-    assert test_set.proposal_file == osp.join(anno, 'ava_dense_proposals_train.json')
-    assert test_set.exclude_file == osp.join(anno, 'ava_train_excluded_timestamps.csv')
-    assert cfg.test_evaluator.ann_file == osp.join(anno, 'ava_train.csv')
-    assert val_set.ann_file == cfg.val_evaluator.ann_file == osp.join(anno, 'ava_val.csv')
-    assert test_set.pipeline == val_set.pipeline  # no training augmentation
-    default = point_stad_config_at(Config.fromfile(BASE), str(tmp_path / 'd'), str(tmp_path / 'w'))
-    assert default.test_dataloader.dataset.ann_file == osp.join(anno, 'ava_val.csv')
 
 
 def _keyframes(csv: str) -> set[tuple[str, int]]:
@@ -50,10 +34,7 @@ def test_split_gap_scores_both_splits_of_a_step_folder(synthetic_tiny, tmp_path,
     cfg.dump(str(step / 'config.py'))
     torch.manual_seed(0)
     torch.save({'state_dict': init_stad_model(cfg, None).state_dict()}, step / 'epoch_2.pth')
-    spec = importlib.util.spec_from_file_location(
-        'split_gap', osp.join(REPO, 'tools', 'analysis', 'split_gap.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('split_gap')
     assert tool.main([str(step), '--data', root, '--json', str(tmp_path / 'gap.json')]) == 0
     res = json.loads((tmp_path / 'gap.json').read_text())
     assert set(res) == {'train', 'val'}

@@ -227,30 +227,12 @@ def _score_checkpoint(args: argparse.Namespace, seed: int, name: str, ckpt: str,
     """Grouped AP of row ``name``'s checkpoint ``ckpt`` (a file of its step folder) on the
     validation split, or with ``split_csv`` on those rows of the training split; predictions kept
     in the step folder as ``predictions``."""
-    import json
-
-    from mmengine.config import Config
-
-    from mmaction_plugins.analysis import class_groups
-    from mmaction_plugins.analysis.ava_predictions import score_ava_predictions
-    from mmaction_plugins.analysis.ava_rows import cached_predictions, grouped_ap
-    from mmaction_plugins.evaluation.label_map import read_label_map
+    from mmaction_plugins.analysis.ava_rows import score_checkpoint
 
     data = osp.abspath(osp.join(args.data_root, f'{args.preset}-s{seed}'))
-    anno = osp.join(data, 'ava', 'annotations')
     step = osp.join(osp.abspath(osp.join(args.work_dir, f'seed{seed}')), name)
-    cfg = Config.fromfile(osp.join(step, 'config.py'))
-    ds = cfg.test_dataloader.dataset
-    if split_csv is not None:
-        ds.ann_file = split_csv
-        ds.exclude_file = osp.join(anno, 'ava_train_excluded_timestamps.csv')
-        ds.proposal_file = osp.join(anno, 'ava_dense_proposals_train.json')
-    preds = cached_predictions(cfg, osp.join(step, ckpt), osp.join(step, predictions), label)
-    label_map = read_label_map(osp.join(anno, 'ava_action_list.pbtxt'))
-    with open(osp.join(data, 'manifest.json'), encoding='utf-8') as f:
-        groups = class_groups(json.load(f))
-    return grouped_ap(score_ava_predictions(preds, ds.ann_file, label_map, ds.exclude_file),
-                      label_map, groups)
+    return score_checkpoint(step, data, ckpt, predictions, label,
+                            split='val' if split_csv is None else 'train', ann_file=split_csv)
 
 
 def _training_fit(args: argparse.Namespace, seed: int, name: str) -> dict[str, Any]:

@@ -40,39 +40,14 @@ def split_gap(step_dir: str, data: str, checkpoint: str | None = None) -> dict[s
     """
     from mmengine.config import Config
 
-    from mmaction_plugins.analysis import class_groups
-    from mmaction_plugins.analysis.ava_predictions import score_ava_predictions
-    from mmaction_plugins.analysis.ava_rows import cached_predictions, grouped_ap
-    from mmaction_plugins.engine.runs import point_stad_config_at
-    from mmaction_plugins.evaluation.label_map import read_label_map
+    from mmaction_plugins.analysis.ava_rows import score_checkpoint
 
-    cfg_path = osp.join(step_dir, 'config.py')
-    if not osp.isfile(cfg_path):
-        raise FileNotFoundError(f'{cfg_path}: no such file')
     if checkpoint is None:  # what mmaction_plugins.engine.runs.train leaves
-        checkpoint = f'epoch_{Config.fromfile(cfg_path).train_cfg.max_epochs}.pth'
-    ckpt = osp.join(step_dir, checkpoint)
-    manifest_path = osp.join(data, 'manifest.json')
-    for path in (ckpt, manifest_path):
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{path}: no such file')
-    with open(manifest_path, encoding='utf-8') as f:
-        groups = class_groups(json.load(f))
-    anno = osp.join(data, 'ava', 'annotations')
-    label_map = read_label_map(osp.join(anno, 'ava_action_list.pbtxt'))
-    out = {}
-    for split in ('train', 'val'):
-        cfg = point_stad_config_at(Config.fromfile(cfg_path), data, step_dir, test_split=split)
-        test_set = cfg.test_dataloader.dataset
-        if 'keypoint_file' in test_set:  # the arm model: that split's keypoints
-            test_set.keypoint_file = cfg[f'{split}_dataloader'].dataset.keypoint_file
-        preds = cached_predictions(cfg, ckpt, osp.join(step_dir, f'{split}_predictions.npz'),
-                                   f'{osp.basename(step_dir)} {split}')
-        per_class = score_ava_predictions(
-            preds, osp.join(anno, f'ava_{split}.csv'), label_map,
-            osp.join(anno, f'ava_{split}_excluded_timestamps.csv'))
-        out[split] = grouped_ap(per_class, label_map, groups)
-    return out
+        cfg = Config.fromfile(osp.join(step_dir, 'config.py'))
+        checkpoint = f'epoch_{cfg.train_cfg.max_epochs}.pth'
+    return {split: score_checkpoint(step_dir, data, checkpoint, f'{split}_predictions.npz',
+                                    f'{osp.basename(step_dir)} {split}', split=split)
+            for split in ('train', 'val')}
 
 
 def main(argv: list[str] | None = None) -> int:

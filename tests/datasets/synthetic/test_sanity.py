@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os.path as osp
 import shutil
 
@@ -11,16 +10,12 @@ import numpy as np
 import pytest
 
 from mmaction_plugins.datasets.synthetic import CLASSES, GROUPS
-from tests.conftest import REPO
+from tests.conftest import load_tool
 
 
 @pytest.fixture(scope='module')
 def sanity():
-    path = osp.join(REPO, 'tools', 'analysis', 'synthetic_sanity.py')
-    spec = importlib.util.spec_from_file_location('synthetic_sanity', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('synthetic_sanity')
 
 
 def test_oracle_features_see_only_the_box(sanity, tiny, tmp_path):
