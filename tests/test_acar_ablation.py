@@ -27,9 +27,19 @@ def test_acar_ablation_script_runs_every_row_and_resumes(synthetic_tiny, tmp_pat
     md = (work / 'ablation.md').read_text()
     for row in ('| linear |', '| lfb |', '| acar |', '| acar+acfb |', '| ensemble |'):
         assert row in md
-    for col in ('relation', 'long-term', 'acar − linear', 'acar+acfb − acar'):
+    for col in ('relation', 'long-term', 'acar − linear', 'acar+acfb − acar',
+                'eval noise (video bootstrap std)'):
         assert col in md
     res = json.loads((work / 'ablation.json').read_text())['per_seed']['0']
+    # every claim's difference under the paired video bootstrap, equal to the table's at full set
+    assert set(res['_noise']) == {'acar − linear @ relation', 'acar+acfb − acar @ long-term',
+                                  'lfb − linear @ long-term', 'acar+acfb − lfb @ long-term',
+                                  'ensemble − acar+acfb @ overall'}
+    for key, n in res['_noise'].items():
+        row, rest = key.split(' − ')
+        base, group = rest.split(' @ ')
+        assert n['diff'] == pytest.approx(res[row][group] - res[base][group], abs=1e-6), key
+        assert n['std'] >= 0 and n['low'] <= n['high']
     for row in ('linear', 'lfb', 'acar', 'acar+acfb', 'ensemble'):
         assert 0 <= res[row]['overall'] <= 100, (row, res[row])
         assert set(res['_per_class'][row]) == set(res['_groups'])

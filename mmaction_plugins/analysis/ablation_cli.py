@@ -20,7 +20,8 @@ from collections.abc import Callable
 from typing import Any
 
 __all__ = ['README_END', 'README_START', 'ablation_main', 'ablation_parser', 'prepare_seed',
-           'report_json', 'run_ablation', 'scene_sample_parser', 'update_readme']
+           'report_json', 'run_ablation', 'scene_sample_parser', 'update_readme',
+           'add_noise_argument']
 
 README_START, README_END = '<!-- ablation:start -->', '<!-- ablation:end -->'
 
@@ -53,6 +54,14 @@ def ablation_parser(doc: str, work_dir: str) -> argparse.ArgumentParser:
                    help=f'also write the tables (and this command) between the {README_START} '
                         f'and {README_END} markers of this file')
     return p
+
+
+def add_noise_argument(p: argparse.ArgumentParser) -> None:
+    """``--n-boot`` (500) of the AVA-scored ablations: resamples of the validation videos behind
+    each claim's evaluation-noise column (:mod:`mmaction_plugins.analysis.claim_noise`)."""
+    p.add_argument('--n-boot', type=int, default=500,
+                   help="resamples of the validation videos for each claim's evaluation noise "
+                        '(paired video bootstrap)')
 
 
 def scene_sample_parser(doc: str) -> argparse.ArgumentParser:

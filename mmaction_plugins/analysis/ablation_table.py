@@ -86,17 +86,33 @@ def seed_table(values: SeedValues, rows: Sequence[str], columns: Sequence[str],
 
 
 def claims_table(values: SeedValues, claims: Sequence[tuple[str, str, str, str]],
-                 digits: int = 2) -> str:
+                 digits: int = 2,
+                 noise: Mapping[int, Mapping[str, Mapping[str, float]]] | None = None) -> str:
     """A markdown table of paired differences for ``(row, baseline, column, claim)`` tuples:
     ``row - baseline`` on ``column``, mean ± std over the seeds, and whether the mean win
-    exceeds the spread (:attr:`SeedStats.beyond_spread`)."""
+    exceeds the spread (:attr:`SeedStats.beyond_spread`).
+
+    With ``noise`` (``{seed: {claim key: {'std': ...}}}``, :func:`~mmaction_plugins.analysis.
+    claim_noise.claim_noise`) a column gives each claim's evaluation-noise std — the video
+    bootstrap std of one seed's difference, averaged over the seeds — beside the seed spread.
+    """
+    from mmaction_plugins.analysis.claim_noise import claim_key
+
+    header = ['claim', 'difference', 'group', 'mean ± std', 'win > spread']
+    if noise is not None:
+        header.append('eval noise (video bootstrap std)')
     body = []
     for row, base, col, text in claims:
         d = paired_difference({s: v[base][col] for s, v in values.items()},
                               {s: v[row][col] for s, v in values.items()})
-        body.append([text, f'{row} − {base}', col, d.format(digits),
-                     'yes' if d.beyond_spread else 'no'])
-    return markdown_table(['claim', 'difference', 'group', 'mean ± std', 'win > spread'], body)
+        line = [text, f'{row} − {base}', col, d.format(digits),
+                'yes' if d.beyond_spread else 'no']
+        if noise is not None:
+            key = claim_key(row, base, col)
+            stds = [noise[s][key]['std'] for s in sorted(noise) if key in noise[s]]
+            line.append(f'{sum(stds) / len(stds):.{digits}f}' if stds else '-')
+        body.append(line)
+    return markdown_table(header, body)
 
 
 def groups_line(groups: Mapping[str, str]) -> str:

@@ -22,8 +22,8 @@ import numpy as np
 
 from mmaction_plugins.utils.atomic_io import atomic_write_bytes, atomic_write_text
 
-__all__ = ['AVAPredictions', 'load_predictions', 'predict_ava', 'save_predictions',
-           'score_ava_predictions', 'write_ava_results']
+__all__ = ['AVAPredictions', 'load_predictions', 'match_ava_predictions', 'predict_ava',
+           'save_predictions', 'score_ava_predictions', 'write_ava_results']
 
 
 @dataclass
@@ -194,6 +194,23 @@ def score_ava_predictions(preds: AVAPredictions, gt_csv: str, label_map: dict[in
         res = evaluate_ava(gt, det, label_map, exclusions)
     return {cid: (float('nan') if ap is None else float(ap))
             for cid, ap in res.per_class_id.items()}
+
+
+def match_ava_predictions(preds: AVAPredictions, gt_csv: str, label_map: dict[int, str],
+                          exclusions: str | None = None, thr: float = 0.002) -> Any:
+    """The official matching (:func:`~mmaction_plugins.evaluation.ava.match_ava`) of ``preds``
+    written as the metric writes them (:func:`write_ava_results`): per-detection true-positive
+    flags for :mod:`~mmaction_plugins.evaluation.ava_bootstrap`.
+
+    Returns:
+        :class:`~mmaction_plugins.evaluation.ava.AVAMatches`.
+    """
+    from mmaction_plugins.evaluation.ava import match_ava
+
+    with tempfile.TemporaryDirectory(prefix='ava_pred_') as tmp:
+        det = osp.join(tmp, 'det.csv')
+        write_ava_results(preds, det, thr)
+        return match_ava(gt_csv, det, label_map, exclusions)
 
 
 def save_predictions(preds: AVAPredictions, path: str | os.PathLike[str]) -> None:

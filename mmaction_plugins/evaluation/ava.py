@@ -33,9 +33,10 @@ import numpy as np
 
 from mmaction_plugins.evaluation.ava_csv import AVACsv, read_ava_csv, read_exclusions
 from mmaction_plugins.evaluation.label_map import read_label_map
-from mmaction_plugins.evaluation.voc_ap import average_precision_tf
+from mmaction_plugins.evaluation.voc_ap import average_precision_tf, voc_ap
 
-__all__ = ['AVAResult', 'AVA_GROUPS', 'evaluate_ava', 'evaluate_ava_arrays']
+__all__ = ['AVAMatches', 'AVAResult', 'AVA_GROUPS', 'evaluate_ava', 'evaluate_ava_arrays',
+           'match_ava', 'match_ava_arrays']
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,72 @@ class AVAResult:
         """``{"mAP": fraction or null, "per_class": {name: AP or null}}``."""
         m = None if np.isnan(self.mAP) else float(self.mAP)
         return {'mAP': m, 'per_class': dict(self.per_class)}
+
+
+@dataclass
+class AVAMatches:
+    """The official matching of one detection file against the ground truth, kept per detection.
+
+    Everything the AP of a class needs (:meth:`class_ap`), with each detection's and each
+    ground-truth box's video, so that AP can be recomputed on any multiset of videos (e.g. a
+    bootstrap resample) without matching again.
+
+    Attributes:
+        num_class: the largest class id (AP is defined for ids ``1..num_class``).
+        videos: ``(V,)`` str, the videos of the ground truth and the detections (sorted).
+        det_video: ``(N,)`` int64, index into ``videos`` of each evaluated detection (after the
+            capacity cut, exclusions and invalid boxes), in the official concatenation order.
+        det_label: ``(N,)`` int64 class id of each detection.
+        det_score: ``(N,)`` float64 score.
+        det_tp: ``(N,)`` bool, True where the detection is a true positive.
+        gt_count: ``(V, num_class + 1)`` int64, evaluated ground-truth boxes per video and class
+            id (column 0 unused).
+        stats: what the matching skipped or flagged (``AVAResult.stats['eval']``).
+    """
+
+    num_class: int
+    videos: np.ndarray
+    det_video: np.ndarray
+    det_label: np.ndarray
+    det_score: np.ndarray
+    det_tp: np.ndarray
+    gt_count: np.ndarray
+    stats: dict[str, int] = field(default_factory=dict)
+
+    def class_ap(self, c: int, video_weight: np.ndarray | None = None) -> float:
+        """AP of class ``c``, official arithmetic; NaN without ground truth.
+
+        Args:
+            c: class id in ``1..num_class``.
+            video_weight: ``(V,)`` non-negative integer multiplicity of each video (a bootstrap
+                resample: a video drawn twice counts its boxes twice); default all 1, which gives
+                the official AP bit for bit.
+
+        Returns:
+            float: AP in [0, 1], or NaN when the weighted ground-truth count is 0.
+        """
+        idx = np.flatnonzero(self.det_label == c)
+        if video_weight is None:
+            num_gt = int(self.gt_count[:, c].sum())
+            if num_gt == 0:
+                return float('nan')
+            return average_precision_tf(self.det_score[idx], self.det_tp[idx], num_gt)
+        w = np.asarray(video_weight, dtype=np.int64)
+        num_gt = int(w @ self.gt_count[:, c])
+        if num_gt == 0:
+            return float('nan')
+        scores, tp, dw = self.det_score[idx], self.det_tp[idx], w[self.det_video[idx]]
+        # the official ranking of the full list; a video drawn k times repeats each of its
+        # detections k times next to itself, which for all-point AP equals weighting it by k
+        order = np.argsort(scores)[::-1]
+        dw, tp = dw[order], tp[order]
+        keep = dw > 0
+        if not keep.any():
+            return 0.0
+        dw, tp = dw[keep], tp[keep]
+        cum_tp = np.cumsum(dw * tp)
+        cum_fp = np.cumsum(dw * ~tp)
+        return voc_ap(cum_tp / (cum_tp + cum_fp), cum_tp / num_gt)
 
 
 def _segment_first_argmax(values: np.ndarray, owner: np.ndarray, n_owner: int
@@ -120,22 +187,16 @@ def _pairwise_iou_tf(det: np.ndarray, gt: np.ndarray) -> np.ndarray:
         return inter / (area1 + area2 - inter)
 
 
-def evaluate_ava_arrays(gt: AVACsv, det: AVACsv, label_map: dict[int, str],
-                        excluded: set[tuple[str, int]] | None = None, iou_thr: float = 0.5,
-                        ignore_unannotated: bool = False) -> AVAResult:
-    """Evaluate rows already read by :func:`~.ava_csv.read_ava_csv`.
+def match_ava_arrays(gt: AVACsv, det: AVACsv, label_map: dict[int, str],
+                     excluded: set[tuple[str, int]] | None = None, iou_thr: float = 0.5,
+                     ignore_unannotated: bool = False) -> AVAMatches:
+    """Match detections to ground truth as the official evaluator does (no AP yet).
 
-    Args:
-        gt: ground truth, read with capacity 0.
-        det: detections, read with capacity 50.
-        label_map: class id -> name (ids >= 1).
-        excluded: ``(video_id, timestamp)`` keyframes to remove.
-        iou_thr: matching IoU threshold.
-        ignore_unannotated: drop detections on keyframes without ground truth instead of
-            counting them as false positives (the official behaviour).
+    Args: as :func:`evaluate_ava_arrays`.
 
     Returns:
-        AVAResult: the scores.
+        AVAMatches: every evaluated detection with its true-positive flag and video, and the
+        ground-truth count per video and class.
     """
     if not label_map:
         raise ValueError('empty label map')
@@ -158,7 +219,6 @@ def evaluate_ava_arrays(gt: AVACsv, det: AVACsv, label_map: dict[int, str],
 
     g_keep = gt_frame_ok[gt.frame]
     g_frame, g_boxes, g_labels = gt.frame[g_keep], gt.boxes[g_keep], gt.labels[g_keep]
-    num_gt = np.bincount(g_labels, minlength=num_class + 1)
 
     d_keep = det_frame_ok[det.frame]
     valid = (det.boxes[:, 0] < det.boxes[:, 2]) & (det.boxes[:, 1] < det.boxes[:, 3])
@@ -212,15 +272,38 @@ def evaluate_ava_arrays(gt: AVACsv, det: AVACsv, label_map: dict[int, str],
         _, first_claim = np.unique(matched_gt, return_index=True)
         tp[cand[first_claim]] = True
 
-    ap = np.full(num_class, np.nan)
-    by_label = np.argsort(d_labels, kind='stable')
-    lab_sorted = d_labels[by_label]
-    for c in range(1, num_class + 1):
-        if num_gt[c] == 0:
-            continue
-        lo, hi = np.searchsorted(lab_sorted, [c, c + 1])
-        idx = by_label[lo:hi]
-        ap[c - 1] = average_precision_tf(d_scores[idx], tp[idx], int(num_gt[c]))
+    g_video = gt.video_ids[g_frame]
+    d_video = det.video_ids[det.frame[d_keep]]
+    videos, inverse = np.unique(np.concatenate([g_video, d_video]).astype(str),
+                                return_inverse=True)
+    gt_count = np.zeros((videos.size, num_class + 1), dtype=np.int64)
+    np.add.at(gt_count, (inverse[:g_video.size], g_labels), 1)
+    return AVAMatches(num_class=num_class, videos=videos,
+                      det_video=inverse[g_video.size:].astype(np.int64), det_label=d_labels,
+                      det_score=d_scores, det_tp=tp, gt_count=gt_count, stats=stats_eval)
+
+
+def evaluate_ava_arrays(gt: AVACsv, det: AVACsv, label_map: dict[int, str],
+                        excluded: set[tuple[str, int]] | None = None, iou_thr: float = 0.5,
+                        ignore_unannotated: bool = False) -> AVAResult:
+    """Evaluate rows already read by :func:`~.ava_csv.read_ava_csv`.
+
+    Args:
+        gt: ground truth, read with capacity 0.
+        det: detections, read with capacity 50.
+        label_map: class id -> name (ids >= 1).
+        excluded: ``(video_id, timestamp)`` keyframes to remove.
+        iou_thr: matching IoU threshold.
+        ignore_unannotated: drop detections on keyframes without ground truth instead of
+            counting them as false positives (the official behaviour).
+
+    Returns:
+        AVAResult: the scores.
+    """
+    m = match_ava_arrays(gt, det, label_map, excluded, iou_thr, ignore_unannotated)
+    num_class = m.num_class
+    num_gt = m.gt_count.sum(axis=0)
+    ap = np.array([m.class_ap(c) for c in range(1, num_class + 1)], dtype=np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', RuntimeWarning)
         mean_ap = float(np.nanmean(ap))
@@ -236,7 +319,31 @@ def evaluate_ava_arrays(gt: AVACsv, det: AVACsv, label_map: dict[int, str],
     return AVAResult(
         mAP=mean_ap, per_class=per_name, per_class_id=per_id, group_mAP=groups,
         num_gt={cid: int(num_gt[cid]) for cid in label_map if cid <= num_class},
-        stats={'gt': dict(gt.stats), 'det': dict(det.stats), 'eval': stats_eval})
+        stats={'gt': dict(gt.stats), 'det': dict(det.stats), 'eval': dict(m.stats)})
+
+
+def _read_inputs(gt_csv: str | os.PathLike[str], det_csv: str | os.PathLike[str],
+                 label_map: str | os.PathLike[str] | dict[int, str]
+                 ) -> tuple[AVACsv, AVACsv, dict[int, str]]:
+    """Ground truth, detections and label map of :func:`evaluate_ava` / :func:`match_ava`."""
+    lm = dict(label_map) if isinstance(label_map, dict) else read_label_map(label_map)
+    whitelist = frozenset(lm)
+    gt = read_ava_csv(gt_csv, whitelist, capacity=0, check_gt_boxes=True)
+    if gt.labels.size == 0:
+        raise ValueError(f'{os.fspath(gt_csv)}: no ground-truth row has a class of the label map '
+                         '(nothing to evaluate)')
+    det = read_ava_csv(det_csv, whitelist, capacity=DET_CAPACITY)
+    return gt, det, lm
+
+
+def match_ava(gt_csv: str | os.PathLike[str], det_csv: str | os.PathLike[str],
+              label_map: str | os.PathLike[str] | dict[int, str],
+              exclusions: str | os.PathLike[str] | None = None, iou_thr: float = 0.5,
+              ignore_unannotated: bool = False) -> AVAMatches:
+    """:func:`match_ava_arrays` of two CSV files (arguments as :func:`evaluate_ava`)."""
+    gt, det, lm = _read_inputs(gt_csv, det_csv, label_map)
+    return match_ava_arrays(gt, det, lm, read_exclusions(exclusions), iou_thr=iou_thr,
+                            ignore_unannotated=ignore_unannotated)
 
 
 def evaluate_ava(gt_csv: str | os.PathLike[str], det_csv: str | os.PathLike[str],
@@ -256,12 +363,6 @@ def evaluate_ava(gt_csv: str | os.PathLike[str], det_csv: str | os.PathLike[str]
     Returns:
         AVAResult: ``mAP`` (fraction) and per-class AP.
     """
-    lm = dict(label_map) if isinstance(label_map, dict) else read_label_map(label_map)
-    whitelist = frozenset(lm)
-    gt = read_ava_csv(gt_csv, whitelist, capacity=0, check_gt_boxes=True)
-    if gt.labels.size == 0:
-        raise ValueError(f'{os.fspath(gt_csv)}: no ground-truth row has a class of the label map '
-                         '(nothing to evaluate)')
-    det = read_ava_csv(det_csv, whitelist, capacity=DET_CAPACITY)
+    gt, det, lm = _read_inputs(gt_csv, det_csv, label_map)
     return evaluate_ava_arrays(gt, det, lm, read_exclusions(exclusions), iou_thr=iou_thr,
                                ignore_unannotated=ignore_unannotated)

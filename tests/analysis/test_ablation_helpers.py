@@ -8,6 +8,7 @@ import pytest
 
 from mmaction_plugins.analysis import (
     chance_line,
+    claims_table,
     class_groups,
     class_prevalence,
     frequency_groups,
@@ -36,6 +37,19 @@ def test_seed_stats_and_paired_difference():
     assert d.beyond_spread
     assert not paired_difference(a, {0: 12.0, 1: 28.0, 2: 51.0}).beyond_spread  # +2, -2, +1
     assert paired_difference(a, {5: 1.0}).n == 0
+
+
+def test_claims_table_with_and_without_evaluation_noise():
+    values = {s: {'a': {'g': 10.0 + s}, 'b': {'g': 12.0 + s * 1.5}} for s in (0, 1, 2)}
+    claims = [('b', 'a', 'g', 'b beats a')]
+    plain = claims_table(values, claims)
+    assert 'eval noise' not in plain
+    assert '| b beats a | b − a | g | 2.50 ± 0.50 | yes |' in plain
+    noise = {0: {'b − a @ g': {'std': 1.0}}, 1: {'b − a @ g': {'std': 2.0}}, 2: {}}
+    text = claims_table(values, claims, noise=noise)
+    assert text.splitlines()[0].endswith('| win > spread | eval noise (video bootstrap std) |')
+    assert '| b beats a | b − a | g | 2.50 ± 0.50 | yes | 1.50 |' in text  # mean of 2 seeds
+    assert '| - |' in claims_table(values, claims, noise={0: {}})
 
 
 def test_groups(tmp_path):

@@ -46,3 +46,30 @@ def test_header_with_the_merge_row_names_the_arm_model_and_its_start(tool):
     assert 'Arm merge: mean (weight 0.5) into `+lfb`' in header
     assert 'started from the `short-term` model of its seed.' in header
     assert '+arm merge − +lfb' in md
+
+
+def test_claims_carry_the_evaluation_noise_column_when_every_seed_has_it(tool):
+    args = tool.build_parser().parse_args(['--seeds', '0', '1', '--rows', 'short-term',
+                                           '+global', '+lfb'])
+    per_seed = {s: _seed({'short-term': 10.0 + s, '+global': 11.0 + s, '+lfb': 9.0 + s}, False)
+                for s in (0, 1)}
+    for s in per_seed:
+        per_seed[s]['_noise'] = {'+global − short-term @ context': {'std': 0.5 + s},
+                                 '+lfb − +global @ long-term': {'std': 2.0}}
+    md, _ = tool.report(per_seed, args, {})
+    assert '| the global feature helps context classes | +global − short-term | context | ' \
+           '1.00 ± 0.00 | yes | 1.00 |' in md
+    assert '| +lfb − +global | long-term | -2.00 ± 0.00 | no | 2.00 |' in md
+    assert 'resamples of the validation videos' in md
+    del per_seed[1]['_noise']  # a seed scored before the column existed: no column
+    md, _ = tool.report(per_seed, args, {})
+    assert 'eval noise' not in md and 'resamples' not in md
+
+
+def test_resolved_claims(tool):
+    rows = ['short-term', '+global', '+lfb', '+arm merge']
+    assert [c[:2] for c in tool.resolved_claims(rows, '+lfb', 'x.py')] == [
+        ('+global', 'short-term'), ('+lfb', '+global'), ('+arm merge', '+lfb'),
+        ('+arm merge', 'short-term')]
+    assert [c[:2] for c in tool.resolved_claims(rows[:3], None, '')] == [
+        ('+global', 'short-term')]

@@ -60,7 +60,7 @@ CLAIMS = (('acar', 'linear', 'relation', 'ACAR beats the linear head on relation
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from mmaction_plugins.analysis.ablation_cli import ablation_parser
+    from mmaction_plugins.analysis.ablation_cli import ablation_parser, add_noise_argument
 
     p = ablation_parser(__doc__, 'work_dirs/acar_ablation')
     p.add_argument('--epochs', type=int, default=3, help='epochs of every trained row')
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bank window in seconds around the keyframe (default: the configs', "
                         '-8 8)')
     p.add_argument('--rows', nargs='+', choices=ROWS, default=list(ROWS))
+    add_noise_argument(p)
     return p
 
 
@@ -99,6 +100,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
         val_prevalence,
     )
     from mmaction_plugins.analysis.ablation_cli import prepare_seed
+    from mmaction_plugins.analysis.claim_noise import claim_noise
     from mmaction_plugins.datasets.feature_bank import bank_configs
     from mmaction_plugins.engine.dump_features import dump_features
     from mmaction_plugins.engine.runs import (
@@ -169,6 +171,9 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     results['_per_class'] = {row: per_class[row] for row in args.rows}
     results['_chance'] = overall_and_group_means(val_prevalence(anno), groups)
     results['_groups'] = groups
+    dets = {row: osp.join(seed_dir, row, 'detections.csv') if row == 'ensemble' else csvs[row]
+            for row in args.rows}
+    results['_noise'] = claim_noise(dets, anno, groups, CLAIMS, n_boot=args.n_boot)
     return results
 
 
@@ -177,6 +182,7 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace,
     """The markdown report and its JSON twin."""
     from mmaction_plugins.analysis import CHANCE_ROW, claims_table, groups_line, seed_table
     from mmaction_plugins.analysis.ablation_cli import report_json
+    from mmaction_plugins.analysis.claim_noise import NOISE_NOTE
 
     rows = [r for r in ROWS if r in args.rows]
     seeds = sorted(per_seed)
@@ -197,9 +203,13 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace,
              'validation videos.', '',
              seed_table(values, rows + ([CHANCE_ROW] if chance else []), columns), '']
     claims = [c for c in CLAIMS if c[0] in rows and c[1] in rows]
+    noise = ({s: per_seed[s]['_noise'] for s in seeds}
+             if all('_noise' in per_seed[s] for s in seeds) else None)
     if claims:
         lines += ['**Paired differences (same seed), the report\'s claims**', '',
-                  claims_table(values, claims), '']
+                  claims_table(values, claims, noise=noise), '']
+        if noise is not None:
+            lines += [NOISE_NOTE.format(n_boot=args.n_boot), '']
     lines += [groups_line(first['_groups']), '']
     if chance:
         lines += [f'The last row ({CHANCE_ROW}) is the share of validation person-keyframes '

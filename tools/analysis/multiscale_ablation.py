@@ -63,10 +63,25 @@ CLAIMS = (('+global', 'short-term', 'context', 'the global feature helps context
           ('+arm merge', 'short-term', 'overall', 'all features together beat short-term only'))
 
 
+def resolved_claims(rows: list[str], into: str | None, lfb_config: str
+                    ) -> list[tuple[str, str, str, str]]:
+    """The :data:`CLAIMS` a run can make: ``+arm merge``'s baseline set to the row it was merged
+    into (``into``), claims on rows not run (or ``+lfb`` without a config) left out."""
+    out = []
+    for row, base, group, text in CLAIMS:
+        base = into if base is None else base
+        if base is None or row not in rows or base not in rows or (
+                '+lfb' in (row, base) and not lfb_config):
+            continue
+        out.append((row, base, group, text))
+    return out
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from mmaction_plugins.analysis.ablation_cli import ablation_parser
+    from mmaction_plugins.analysis.ablation_cli import ablation_parser, add_noise_argument
 
     p = ablation_parser(__doc__, 'work_dirs/multiscale_ablation')
+    add_noise_argument(p)
     p.add_argument('--epochs', type=int, default=3,
                    help='epochs of every model (the configs say 6 for the small preset; full '
                         'has 6.5x more keyframes per epoch)')
@@ -162,6 +177,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     from mmaction_plugins.analysis.ablation_cli import prepare_seed
     from mmaction_plugins.analysis.ava_predictions import score_ava_predictions
     from mmaction_plugins.analysis.ava_rows import chance_grouped, grouped_ap, train_row
+    from mmaction_plugins.analysis.claim_noise import claim_noise
     from mmaction_plugins.analysis.merge_selection import cross_fold_merge
     from mmaction_plugins.engine.dump_features import dump_features
     from mmaction_plugins.evaluation.label_map import read_label_map
@@ -223,6 +239,11 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     results['_chance'] = chance_grouped(anno, label_map, groups)
     results['_groups'] = groups
     results['_merge'] = extras
+    dets = {row: preds[row] for row in wanted}
+    if '+arm merge' in args.rows:
+        dets['+arm merge'] = res.merged
+    claims = resolved_claims(list(dets), extras.get('merged_into'), args.lfb_config)
+    results['_noise'] = claim_noise(dets, anno, groups, claims, n_boot=args.n_boot)
     return results
 
 
@@ -232,12 +253,13 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
     from mmaction_plugins.analysis import (
         CHANCE_ROW,
         chance_line,
+        claims_table,
         groups_line,
         markdown_table,
-        paired_difference,
         seed_stats,
     )
     from mmaction_plugins.analysis.ablation_cli import report_json
+    from mmaction_plugins.analysis.claim_noise import NOISE_NOTE
 
     seeds = sorted(per_seed)
     first = per_seed[seeds[0]]
@@ -272,20 +294,14 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
              markdown_table(['row', *columns], body)]
     if not args.lfb_config and '+lfb' in args.rows:
         lines += ["`+lfb` not run (`--lfb-config ''`).", '']
-    claims = []
-    for row, base, group, text in CLAIMS:
-        base = into if base is None else base
-        if row not in rows or base not in rows or (
-                '+lfb' in (row, base) and not args.lfb_config):
-            continue
-        d = paired_difference({s: per_seed[s][base][group] for s in seeds},
-                              {s: per_seed[s][row][group] for s in seeds})
-        claims.append([text, f'{row} − {base}', group, d.format(),
-                       'yes' if d.beyond_spread else 'no'])
+    claims = resolved_claims(rows, into, args.lfb_config)
+    noise = ({s: per_seed[s]['_noise'] for s in seeds}
+             if all('_noise' in per_seed[s] for s in seeds) else None)
     if claims:
         lines += ["**Paired differences (same seed), the report's claims**", '',
-                  markdown_table(['claim', 'difference', 'group', 'AP', 'win > spread'],
-                                 claims)]
+                  claims_table({s: per_seed[s] for s in seeds}, claims, noise=noise)]
+        if noise is not None:
+            lines += [NOISE_NOTE.format(n_boot=args.n_boot), '']
     if '+arm merge' in args.rows:
         sel = '; '.join(f'seed {s}: ' + ' | '.join(', '.join(f) or '—'
                                                    for f in per_seed[s]['_merge']['selected'])
