@@ -57,9 +57,9 @@ def ablation_parser(doc: str, work_dir: str) -> argparse.ArgumentParser:
 
 
 def add_noise_argument(p: argparse.ArgumentParser) -> None:
-    """``--n-boot`` (500) of the AVA-scored ablations: resamples of the validation videos behind
+    """``--n-boot`` (1000) of the AVA-scored ablations: resamples of the validation videos behind
     each claim's evaluation-noise column (:mod:`mmaction_plugins.analysis.claim_noise`)."""
-    p.add_argument('--n-boot', type=int, default=500,
+    p.add_argument('--n-boot', type=int, default=1000,
                    help="resamples of the validation videos for each claim's evaluation noise "
                         '(paired video bootstrap)')
 

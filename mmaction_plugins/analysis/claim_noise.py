@@ -95,7 +95,7 @@ def match_detections(det: Any, gt: str, label_map: Mapping[int, str], exclusions
 
 
 def claim_noise(detections: Mapping[str, Any], anno_dir: str, groups: Mapping[str, str],
-                claims: Sequence[tuple[str, str, str, str]], n_boot: int = 500, seed: int = 0
+                claims: Sequence[tuple[str, str, str, str]], n_boot: int = 1000, seed: int = 0
                 ) -> dict[str, dict[str, float]]:
     """The paired video bootstrap of every claim's ``row − baseline`` on one seed.
 
