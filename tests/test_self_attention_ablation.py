@@ -29,12 +29,16 @@ def test_self_attention_ablation_script_runs_and_resumes(synthetic_tiny, tmp_pat
     md = (work / 'ablation.md').read_text()
     for row in ('| baseline |', '| fast-gap | TSFA, GAP, 1 layer, 512 | 18.5 |',
                 '| slowfast-l2-ln | SSFA+TSFA, GAP, 2 layers, 2048, LN | 23.0 |',
-                'slowfast-l2-ln − fast-gap | +4.5', 'slowfast-l2-ln − baseline'):
+                'slowfast-l2-ln − fast-gap | +4.5', 'slowfast-l2-ln − baseline',
+                'motion eval noise (video bootstrap std)'):
         assert row in md
     res = json.loads((work / 'ablation.json').read_text())
     seed = res['per_seed']['0']
     assert set(seed) >= {'baseline', 'fast-gap', 'slowfast-l2-ln'}
     assert 0 <= seed['slowfast-l2-ln']['motion'] <= 100 and 'walk' in seed['baseline']['per_class']
+    noise = seed['_noise']['slowfast-l2-ln − baseline @ motion']
+    assert noise['diff'] == pytest.approx(
+        seed['slowfast-l2-ln']['motion'] - seed['baseline']['motion'], abs=1e-6)
     from mmengine.config import Config
 
     cfg = Config.fromfile(str(work / 'seed0' / 'slowfast-l2-ln' / 'config.py'))

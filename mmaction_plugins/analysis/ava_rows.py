@@ -173,21 +173,24 @@ def chance_grouped(anno_dir: str, label_map: Mapping[int, str], groups: Mapping[
 RowSpec = tuple[str, str, Callable[[Any], None] | None]
 
 
-def score_rows(args: Any, seed: int, log: dict[str, Any], rows: Sequence[RowSpec]
-               ) -> dict[str, Any]:
+def score_rows(args: Any, seed: int, log: dict[str, Any], rows: Sequence[RowSpec],
+               claims: Sequence[tuple[str, str, str, str]] = ()) -> dict[str, Any]:
     """The ``run_seed`` of an ablation whose rows are independent AVA-scored trainings: each
     row trained (:func:`train_row`, in ``<work-dir>/seed<seed>/<name>``), scored per class with
     the official-semantics AVA frame-mAP@0.5 on the validation split and grouped.
 
     Args:
         args: The script's arguments (``preset``, ``data_root``, ``work_dir``, ``epochs``,
-            ``train_cache``).
+            ``train_cache``; ``n_boot`` with ``claims``).
         seed: Data and training seed.
         log: The run's timings (gets ``seed<seed>``).
         rows: The rows in order.
+        claims: ``(row, baseline, group, text)`` whose evaluation noise goes to ``'_noise'``
+            (:func:`~mmaction_plugins.analysis.claim_noise.claim_noise`); none by default.
 
     Returns:
-        ``{name: grouped AP, '_chance': grouped chance row, '_groups': class -> group}``.
+        ``{name: grouped AP, '_chance': grouped chance row, '_groups': class -> group}`` and,
+        with ``claims``, ``'_noise'``.
     """
     from mmaction_plugins.analysis import class_groups
     from mmaction_plugins.analysis.ablation_cli import prepare_seed
@@ -199,12 +202,18 @@ def score_rows(args: Any, seed: int, log: dict[str, Any], rows: Sequence[RowSpec
     label_map = read_label_map(osp.join(anno, 'ava_action_list.pbtxt'))
     groups = class_groups(manifest)
     results: dict[str, Any] = {}
+    preds_of: dict[str, Any] = {}
     for name, config, edit in rows:
-        preds = train_row(config, data, osp.join(seed_dir, name), f'seed {seed} {name}', seed,
-                          args.epochs, timings, edit=edit, cache_dir=args.train_cache or None)
+        preds = preds_of[name] = train_row(
+            config, data, osp.join(seed_dir, name), f'seed {seed} {name}', seed, args.epochs,
+            timings, edit=edit, cache_dir=args.train_cache or None)
         per_class = score_ava_predictions(preds, osp.join(anno, 'ava_val.csv'), label_map,
                                           osp.join(anno, 'ava_val_excluded_timestamps.csv'))
         results[name] = grouped_ap(per_class, label_map, groups)
     results['_chance'] = chance_grouped(anno, label_map, groups)
     results['_groups'] = groups
+    if claims:
+        from mmaction_plugins.analysis.claim_noise import claim_noise
+
+        results['_noise'] = claim_noise(preds_of, anno, groups, claims, n_boot=args.n_boot)
     return results

@@ -60,9 +60,10 @@ REPORT = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from mmaction_plugins.analysis.ablation_cli import ablation_parser
+    from mmaction_plugins.analysis.ablation_cli import ablation_parser, add_noise_argument
 
     p = ablation_parser(__doc__, 'work_dirs/self_attention_ablation')
+    add_noise_argument(p)
     p.add_argument('--epochs', type=int, default=3,
                    help='epochs of every model (the configs say 6 for the small preset; full '
                         'has 6.5x more keyframes per epoch)')
@@ -74,8 +75,11 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     """Train and score every row for one seed; returns ``{row: {group: AP %}}``."""
     from mmaction_plugins.analysis.ava_rows import score_rows
 
-    return score_rows(args, seed, log, [(r, osp.join(REPO, CONFIGS[r]), None)
-                                        for r in ROWS if r in args.rows])
+    rows = [r for r in ROWS if r in args.rows]
+    claims = [(r, 'baseline', 'motion', '') for r in rows if r != 'baseline'
+              ] if 'baseline' in rows else []
+    return score_rows(args, seed, log, [(r, osp.join(REPO, CONFIGS[r]), None) for r in rows],
+                      claims)
 
 
 def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: dict[str, Any]
@@ -90,6 +94,7 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
         seed_stats,
     )
     from mmaction_plugins.analysis.ablation_cli import report_json
+    from mmaction_plugins.analysis.claim_noise import NOISE_NOTE, claim_key
 
     seeds = sorted(per_seed)
     first = per_seed[seeds[0]]
@@ -126,16 +131,26 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
                   markdown_table(['difference', 'report', 'overall', 'motion',
                                   "report's direction (overall)"], steps)]
     if 'baseline' in rows:
+        noise = ({s: per_seed[s]['_noise'] for s in seeds}
+                 if all('_noise' in per_seed[s] for s in seeds) else None)
         vs = []
         for row in table_rows:
             d = diff('baseline', row, 'motion')
-            vs.append([f'{row} − baseline', d.format(), diff('baseline', row, 'overall').format(),
-                       'yes' if d.beyond_spread else 'no'])
+            line = [f'{row} − baseline', d.format(), diff('baseline', row, 'overall').format(),
+                    'yes' if d.beyond_spread else 'no']
+            if noise is not None:
+                key = claim_key(row, 'baseline', 'motion')
+                stds = [noise[s][key]['std'] for s in seeds if key in noise[s]]
+                line.append(f'{sum(stds) / len(stds):.2f}' if stds else '-')
+            vs.append(line)
         if vs:
+            header = ['difference', 'motion', 'overall', 'motion win > spread']
+            if noise is not None:
+                header.append('motion eval noise (video bootstrap std)')
             lines += ['**Against the baseline (same seed): motion classes are where the '
-                      'self-attention must help**', '',
-                      markdown_table(['difference', 'motion', 'overall', 'motion win > spread'],
-                                     vs)]
+                      'self-attention must help**', '', markdown_table(header, vs)]
+            if noise is not None:
+                lines += [NOISE_NOTE.format(n_boot=args.n_boot), '']
     if all('_chance' in per_seed[s] for s in seeds):
         lines += [chance_line({s: per_seed[s]['_chance'] for s in seeds}, columns, CHANCE_ROW),
                   '']
