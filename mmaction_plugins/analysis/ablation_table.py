@@ -96,7 +96,7 @@ def claims_table(values: SeedValues, claims: Sequence[tuple[str, str, str, str]]
     claim_noise.claim_noise`) a column gives each claim's evaluation-noise std — the video
     bootstrap std of one seed's difference, averaged over the seeds — beside the seed spread.
     """
-    from mmaction_plugins.analysis.claim_noise import claim_key
+    from mmaction_plugins.analysis.claim_noise import claim_key, mean_noise_std
 
     header = ['claim', 'difference', 'group', 'mean ± std', 'win > spread']
     if noise is not None:
@@ -108,9 +108,7 @@ def claims_table(values: SeedValues, claims: Sequence[tuple[str, str, str, str]]
         line = [text, f'{row} − {base}', col, d.format(digits),
                 'yes' if d.beyond_spread else 'no']
         if noise is not None:
-            key = claim_key(row, base, col)
-            stds = [noise[s][key]['std'] for s in sorted(noise) if key in noise[s]]
-            line.append(f'{sum(stds) / len(stds):.{digits}f}' if stds else '-')
+            line.append(mean_noise_std(noise, claim_key(row, base, col), digits))
         body.append(line)
     return markdown_table(header, body)
 

@@ -14,7 +14,8 @@ import os.path as osp
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ['NOISE_NOTE', 'claim_key', 'claim_noise', 'class_id_groups', 'match_detections']
+__all__ = ['NOISE_NOTE', 'claim_key', 'claim_noise', 'class_id_groups', 'match_detections',
+           'mean_noise_std', 'seed_noise']
 
 #: The sentence under a claims table with the noise column (``.format(n_boot=...)``).
 NOISE_NOTE = ("The last column is the evaluation noise of one seed's difference: its standard "
@@ -27,6 +28,23 @@ NOISE_NOTE = ("The last column is the evaluation noise of one seed's difference:
 def claim_key(row: str, base: str, group: str) -> str:
     """Key of a claim in :func:`claim_noise`'s result (``'acar − linear @ relation'``)."""
     return f'{row} − {base} @ {group}'
+
+
+def seed_noise(per_seed: Mapping[int, Mapping[str, Any]]
+               ) -> dict[int, Mapping[str, Mapping[str, float]]] | None:
+    """``{seed: its '_noise'}`` of an ablation's per-seed results, or None unless every seed
+    has one (a seed scored before the column existed: no column rather than a partial one)."""
+    if not all('_noise' in r for r in per_seed.values()):
+        return None
+    return {s: r['_noise'] for s, r in per_seed.items()}
+
+
+def mean_noise_std(noise: Mapping[int, Mapping[str, Mapping[str, float]]], key: str,
+                   digits: int = 2) -> str:
+    """The cell of a noise column: claim ``key``'s bootstrap std averaged over the seeds that
+    have it, formatted (``-`` when none has)."""
+    stds = [noise[s][key]['std'] for s in sorted(noise) if key in noise[s]]
+    return f'{sum(stds) / len(stds):.{digits}f}' if stds else '-'
 
 
 def class_id_groups(label_map: Mapping[int, str], groups: Mapping[str, str] | None,
@@ -84,13 +102,12 @@ def match_detections(det: Any, gt: str, label_map: Mapping[int, str], exclusions
     )
     from mmaction_plugins.evaluation.ava import match_ava
 
-    if not isinstance(det, AVAPredictions):
-        if not osp.isfile(det):
-            raise FileNotFoundError(f'{det}: no such file')
-        if str(det).endswith('.npz'):
-            det = load_predictions(det)
     if isinstance(det, AVAPredictions):
         return match_ava_predictions(det, gt, dict(label_map), exclusions)
+    if not osp.isfile(det):
+        raise FileNotFoundError(f'{det}: no such file')
+    if str(det).endswith('.npz'):
+        return match_ava_predictions(load_predictions(det), gt, dict(label_map), exclusions)
     return match_ava(gt, det, dict(label_map), exclusions)
 
 

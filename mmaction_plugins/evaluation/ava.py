@@ -107,6 +107,19 @@ class AVAMatches:
     det_tp: np.ndarray
     gt_count: np.ndarray
     stats: dict[str, int] = field(default_factory=dict)
+    _by_class: list[np.ndarray] | None = field(default=None, init=False, repr=False,
+                                               compare=False)
+    _ranked: dict[int, np.ndarray] = field(default_factory=dict, init=False, repr=False,
+                                           compare=False)
+
+    def class_index(self, c: int) -> np.ndarray:
+        """Indices of the detections of class ``c``, in the official concatenation order
+        (grouped once for every class, on first use)."""
+        if self._by_class is None:
+            by_label = np.argsort(self.det_label, kind='stable')
+            bounds = np.searchsorted(self.det_label[by_label], np.arange(1, self.num_class + 2))
+            self._by_class = [by_label[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
+        return self._by_class[c - 1]
 
     def class_ap(self, c: int, video_weight: np.ndarray | None = None) -> float:
         """AP of class ``c``, official arithmetic; NaN without ground truth.
@@ -120,7 +133,7 @@ class AVAMatches:
         Returns:
             float: AP in [0, 1], or NaN when the weighted ground-truth count is 0.
         """
-        idx = np.flatnonzero(self.det_label == c)
+        idx = self.class_index(c)
         if video_weight is None:
             num_gt = int(self.gt_count[:, c].sum())
             if num_gt == 0:
@@ -130,11 +143,13 @@ class AVAMatches:
         num_gt = int(w @ self.gt_count[:, c])
         if num_gt == 0:
             return float('nan')
-        scores, tp, dw = self.det_score[idx], self.det_tp[idx], w[self.det_video[idx]]
-        # the official ranking of the full list; a video drawn k times repeats each of its
-        # detections k times next to itself, which for all-point AP equals weighting it by k
-        order = np.argsort(scores)[::-1]
-        dw, tp = dw[order], tp[order]
+        # the official ranking of the full list (kept: every resample reuses it); a video drawn
+        # k times repeats each of its detections k times next to itself, which for all-point AP
+        # equals weighting it by k
+        if c not in self._ranked:
+            self._ranked[c] = idx[np.argsort(self.det_score[idx])[::-1]]
+        ranked = self._ranked[c]
+        dw, tp = w[self.det_video[ranked]], self.det_tp[ranked]
         keep = dw > 0
         if not keep.any():
             return 0.0

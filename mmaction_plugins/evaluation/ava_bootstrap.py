@@ -105,7 +105,9 @@ class GroupDifference:
     """``b − a`` of one class group's mean AP (fractions), with its bootstrap distribution.
 
     Attributes:
-        observed: The difference on the full validation set.
+        a: The baseline's group mean on the full validation set.
+        b: The compared model's group mean on the full validation set.
+        observed: ``b − a``.
         std: Standard deviation over the resamples (the evaluation-noise std).
         low: Lower end of the percentile interval.
         high: Upper end of the percentile interval.
@@ -113,6 +115,8 @@ class GroupDifference:
         n_boot: Resamples with a defined difference (the group had ground truth).
     """
 
+    a: float
+    b: float
     observed: float
     std: float
     low: float
@@ -145,15 +149,16 @@ def paired_group_difference(a: AVAMatches, b: AVAMatches, groups: Mapping[str, S
     out = {}
     tail = (1 - level) / 2
     for name in groups:
+        a_obs, b_obs = float(obs[name][0]), float(obs[name][1])
         diff = rep[name][:, 1] - rep[name][:, 0]
         diff = diff[~np.isnan(diff)]
         if diff.size == 0:
             nan = float('nan')
-            out[name] = GroupDifference(float(obs[name][1] - obs[name][0]), nan, nan, nan, nan, 0)
+            out[name] = GroupDifference(a_obs, b_obs, b_obs - a_obs, nan, nan, nan, nan, 0)
             continue
         out[name] = GroupDifference(
-            observed=float(obs[name][1] - obs[name][0]), std=float(diff.std(ddof=1))
-            if diff.size > 1 else 0.0, low=float(np.quantile(diff, tail)),
-            high=float(np.quantile(diff, 1 - tail)),
+            a=a_obs, b=b_obs, observed=b_obs - a_obs,
+            std=float(diff.std(ddof=1)) if diff.size > 1 else 0.0,
+            low=float(np.quantile(diff, tail)), high=float(np.quantile(diff, 1 - tail)),
             share_not_positive=float((diff <= 0).mean()), n_boot=int(diff.size))
     return out

@@ -154,7 +154,7 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
         per_class[row] = _per_class(metrics)
 
     if 'ensemble' in args.rows:
-        out = osp.join(seed_dir, 'ensemble', 'detections.csv')
+        out = csvs['ensemble'] = osp.join(seed_dir, 'ensemble', 'detections.csv')
         members = [csvs[r] for r in ENSEMBLE]
         if not osp.isfile(out) or osp.getmtime(out) < max(osp.getmtime(m) for m in members):
             os.makedirs(osp.dirname(out), exist_ok=True)
@@ -171,9 +171,8 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     results['_per_class'] = {row: per_class[row] for row in args.rows}
     results['_chance'] = overall_and_group_means(val_prevalence(anno), groups)
     results['_groups'] = groups
-    dets = {row: osp.join(seed_dir, row, 'detections.csv') if row == 'ensemble' else csvs[row]
-            for row in args.rows}
-    results['_noise'] = claim_noise(dets, anno, groups, CLAIMS, n_boot=args.n_boot)
+    results['_noise'] = claim_noise({row: csvs[row] for row in args.rows}, anno, groups, CLAIMS,
+                                    n_boot=args.n_boot)
     return results
 
 
@@ -182,7 +181,7 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace,
     """The markdown report and its JSON twin."""
     from mmaction_plugins.analysis import CHANCE_ROW, claims_table, groups_line, seed_table
     from mmaction_plugins.analysis.ablation_cli import report_json
-    from mmaction_plugins.analysis.claim_noise import NOISE_NOTE
+    from mmaction_plugins.analysis.claim_noise import NOISE_NOTE, seed_noise
 
     rows = [r for r in ROWS if r in args.rows]
     seeds = sorted(per_seed)
@@ -203,8 +202,7 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace,
              'validation videos.', '',
              seed_table(values, rows + ([CHANCE_ROW] if chance else []), columns), '']
     claims = [c for c in CLAIMS if c[0] in rows and c[1] in rows]
-    noise = ({s: per_seed[s]['_noise'] for s in seeds}
-             if all('_noise' in per_seed[s] for s in seeds) else None)
+    noise = seed_noise(per_seed)
     if claims:
         lines += ['**Paired differences (same seed), the report\'s claims**', '',
                   claims_table(values, claims, noise=noise), '']

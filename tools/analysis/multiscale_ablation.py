@@ -259,7 +259,7 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
         seed_stats,
     )
     from mmaction_plugins.analysis.ablation_cli import report_json
-    from mmaction_plugins.analysis.claim_noise import NOISE_NOTE
+    from mmaction_plugins.analysis.claim_noise import NOISE_NOTE, seed_noise
 
     seeds = sorted(per_seed)
     first = per_seed[seeds[0]]
@@ -295,8 +295,7 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
     if not args.lfb_config and '+lfb' in args.rows:
         lines += ["`+lfb` not run (`--lfb-config ''`).", '']
     claims = resolved_claims(rows, into, args.lfb_config)
-    noise = ({s: per_seed[s]['_noise'] for s in seeds}
-             if all('_noise' in per_seed[s] for s in seeds) else None)
+    noise = seed_noise(per_seed)
     if claims:
         lines += ["**Paired differences (same seed), the report's claims**", '',
                   claims_table({s: per_seed[s] for s in seeds}, claims, noise=noise)]

@@ -8,14 +8,15 @@ B − A (the evaluation-noise std of this one trained pair), its percentile inte
 of resamples where B does not beat A. It measures nothing about training noise: compare its std
 with the spread over seeds to see which one a seed table's spread is made of.
 
-Inputs are AVA result CSVs (``tools/test.py ... test_evaluator.out_csv=...``) or the ablations'
-``val_predictions.npz``. Class groups: the synthetic benchmark's capability groups with ``--data``
+Inputs are AVA result CSVs (``tools/test.py ... test_evaluator.out_csv=...``; the ACAR
+ablation's ``detections.csv``) or predictions files (the other AVA ablations'
+``val_predictions.npz``). Class groups: the synthetic benchmark's capability groups with ``--data``
 (or ``--manifest``), else AVA's three (person movement, object manipulation, person
 interaction).
 
     python tools/analysis/paired_bootstrap.py --data data/synthetic/full-s2 \\
-        --a work_dirs/acar_ablation_e12/seed2/linear/val_predictions.npz \\
-        --b work_dirs/acar_ablation_e12/seed2/acar/val_predictions.npz --names linear acar
+        --a work_dirs/acar_ablation_e12/seed2/linear/detections.csv \\
+        --b work_dirs/acar_ablation_e12/seed2/acar/detections.csv --names linear acar
 
     python tools/analysis/paired_bootstrap.py --gt ava_val_v2.2.csv --label-map \\
         ava_action_list_v2.2_for_activitynet_2019.pbtxt --exclusions \\
@@ -39,11 +40,9 @@ def paired_bootstrap(a: str, b: str, gt: str, label_map: str, exclusions: str | 
                      level: float = 0.95) -> dict[str, dict[str, float]]:
     """Per group: ``{'a', 'b', 'diff', 'std', 'low', 'high', 'share_not_positive', 'n_boot'}``
     (AP in %; :func:`~mmaction_plugins.evaluation.ava_bootstrap.paired_group_difference`)."""
-    import numpy as np
-
     from mmaction_plugins.analysis import class_groups
     from mmaction_plugins.analysis.claim_noise import class_id_groups, match_detections
-    from mmaction_plugins.evaluation.ava_bootstrap import group_ap, paired_group_difference
+    from mmaction_plugins.evaluation.ava_bootstrap import paired_group_difference
     from mmaction_plugins.evaluation.label_map import read_label_map
 
     lm = read_label_map(label_map)
@@ -54,12 +53,9 @@ def paired_bootstrap(a: str, b: str, gt: str, label_map: str, exclusions: str | 
     groups = class_id_groups(lm, by_name, manifest or 'class groups')
     ma, mb = (match_detections(p, gt, lm, exclusions) for p in (a, b))
     diffs = paired_group_difference(ma, mb, groups, n_boot=n_boot, seed=seed, level=level)
-    classes = range(1, ma.num_class + 1)
-    obs = group_ap(np.array([[m.class_ap(c) for c in classes] for m in (ma, mb)]), groups)
-    return {name: {'a': 100 * float(obs[name][0]), 'b': 100 * float(obs[name][1]),
-                   'diff': 100 * d.observed, 'std': 100 * d.std, 'low': 100 * d.low,
-                   'high': 100 * d.high, 'share_not_positive': d.share_not_positive,
-                   'n_boot': d.n_boot}
+    return {name: {'a': 100 * d.a, 'b': 100 * d.b, 'diff': 100 * d.observed, 'std': 100 * d.std,
+                   'low': 100 * d.low, 'high': 100 * d.high,
+                   'share_not_positive': d.share_not_positive, 'n_boot': d.n_boot}
             for name, d in diffs.items()}
 
 

@@ -94,7 +94,12 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
         seed_stats,
     )
     from mmaction_plugins.analysis.ablation_cli import report_json
-    from mmaction_plugins.analysis.claim_noise import NOISE_NOTE, claim_key
+    from mmaction_plugins.analysis.claim_noise import (
+        NOISE_NOTE,
+        claim_key,
+        mean_noise_std,
+        seed_noise,
+    )
 
     seeds = sorted(per_seed)
     first = per_seed[seeds[0]]
@@ -131,17 +136,14 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace, log: d
                   markdown_table(['difference', 'report', 'overall', 'motion',
                                   "report's direction (overall)"], steps)]
     if 'baseline' in rows:
-        noise = ({s: per_seed[s]['_noise'] for s in seeds}
-                 if all('_noise' in per_seed[s] for s in seeds) else None)
+        noise = seed_noise(per_seed)
         vs = []
         for row in table_rows:
             d = diff('baseline', row, 'motion')
             line = [f'{row} − baseline', d.format(), diff('baseline', row, 'overall').format(),
                     'yes' if d.beyond_spread else 'no']
             if noise is not None:
-                key = claim_key(row, 'baseline', 'motion')
-                stds = [noise[s][key]['std'] for s in seeds if key in noise[s]]
-                line.append(f'{sum(stds) / len(stds):.2f}' if stds else '-')
+                line.append(mean_noise_std(noise, claim_key(row, 'baseline', 'motion')))
             vs.append(line)
         if vs:
             header = ['difference', 'motion', 'overall', 'motion win > spread']
