@@ -12,14 +12,20 @@ trained FastRCNN-style model (any RoI head whose classifier is ``bbox_head.fc_cl
 * with ``context_scales``, ``context<s>x`` — the same pooling over the person box enlarged ``s``
   times about its centre (PCCA's context box, clipped to the image), and ``roi+context<s>x``,
   both concatenated: does a region around the person add evidence a linear read can use?
+* with ``partner``, ``partner`` — the ``roi`` vector of the person's nearest other person in the
+  same keyframe (:func:`nearest_partners`; zeros when alone), ``geometry`` — where that partner
+  is (:data:`GEOMETRY`), and ``roi+partner`` — ``roi``, ``partner`` and ``geometry``
+  concatenated: does a second actor's feature add evidence the person's own feature lacks (what
+  an actor-actor relation head such as ACAR's HR2O can read)?
 
 :func:`fit_probe` trains a logistic-regression probe (standardised features, full-batch AdamW,
-sigmoid + BCE, one output per class) on the training persons; :func:`probe_ap` scores a split
-per class with the official AVA arithmetic (:func:`~mmaction_plugins.evaluation.voc_ap
-.average_precision_tf`) over persons. A group whose validation AP is higher from ``roi`` than
-from ``classifier`` loses its evidence inside the head; a group near chance from both never
-reached the backbone's features; a probe far better on its training persons than on validation
-ones points to memorisation.
+sigmoid + BCE, one output per class; with ``hidden`` a one-hidden-layer ReLU network instead,
+which can read interactions such as "the partner runs the same way") on the training persons;
+:func:`probe_ap` scores a split per class with the official AVA arithmetic
+(:func:`~mmaction_plugins.evaluation.voc_ap.average_precision_tf`) over persons. A group whose
+validation AP is higher from ``roi`` than from ``classifier`` loses its evidence inside the head;
+a group near chance from both never reached the backbone's features; a probe far better on its
+training persons than on validation ones points to memorisation.
 """
 
 from __future__ import annotations
@@ -30,7 +36,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ['PersonFeatures', 'extract_person_features', 'fit_probe', 'probe_ap']
+__all__ = ['GEOMETRY', 'PersonFeatures', 'extract_person_features', 'fit_probe',
+           'nearest_partners', 'probe_ap']
+
+GEOMETRY: tuple[str, ...] = ('dx', 'dy', 'log_h', 'present')
+"""The ``geometry`` columns: the partner's bottom-centre minus the person's, in person heights
+(``dx`` signed along x, ``dy`` along y), ``log(h_partner / h_person)``, and 1 when the person has
+a partner (all four 0 otherwise)."""
+
+# a partner on another ground line counts as this many times farther than the same distance
+# along x: the synthetic benchmark's relations are between actors on one lane
+_LANE_WEIGHT = 4.0
 
 
 @dataclass
@@ -54,8 +70,56 @@ def _pooled(feats: Any) -> np.ndarray:
     return feats.mean(dim=2).amax(dim=(2, 3)).cpu().numpy()
 
 
+def nearest_partners(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's nearest other person among the boxes of one keyframe.
+
+    Distance: between the boxes' bottom centres (where they stand), in the person's height, with
+    the vertical offset weighted ``4x`` (another ground line is "farther" than the same distance
+    along it). Degenerate boxes (height <= 0) count as 1 px high.
+
+    Args:
+        boxes: ``(P, 4)`` boxes ``x1, y1, x2, y2`` of one keyframe; ``P`` may be 0 or 1.
+
+    Returns:
+        ``(P,)`` int64 index of each person's partner (-1 when alone) and ``(P, 4)`` float32
+        geometry (:data:`GEOMETRY`; zeros when alone).
+    """
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    n = len(boxes)
+    h = np.maximum(boxes[:, 3] - boxes[:, 1], 1.0)
+    foot = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, boxes[:, 3]], axis=1)
+    d = (foot[None] - foot[:, None]) / h[:, None, None]  # (P, P, 2): partner - person
+    dist = np.hypot(d[..., 0], _LANE_WEIGHT * d[..., 1])
+    np.fill_diagonal(dist, np.inf)
+    idx = np.full(n, -1, dtype=np.int64)
+    geom = np.zeros((n, len(GEOMETRY)), dtype=np.float32)
+    if n < 2:
+        return idx, geom
+    idx = dist.argmin(axis=1)
+    rows = np.arange(n)
+    geom[:, 0] = d[rows, idx, 0]
+    geom[:, 1] = d[rows, idx, 1]
+    geom[:, 2] = np.log(h[idx] / h)
+    geom[:, 3] = 1.0
+    return idx, geom
+
+
+def _partner_features(roi: np.ndarray, rois: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(N, C)`` pooled RoI features and ``(N, 5)`` rois of one batch -> each person's
+    partner feature ``(N, C)`` (zeros when alone) and geometry ``(N, 4)``."""
+    partner = np.zeros_like(roi)
+    geom = np.zeros((len(roi), len(GEOMETRY)), dtype=np.float32)
+    for b in np.unique(rois[:, 0]):
+        members = np.flatnonzero(rois[:, 0] == b)
+        idx, g = nearest_partners(rois[members, 1:])
+        has = idx >= 0
+        partner[members[has]] = roi[members[idx[has]]]
+        geom[members] = g
+    return partner, geom
+
+
 def extract_person_features(model: Any, dataset: Any, batch_size: int = 8,
-                            context_scales: Sequence[float] = (),
+                            context_scales: Sequence[float] = (), partner: bool = False,
                             progress: Callable[[int], None] | None = None) -> PersonFeatures:
     """Features of every ground-truth person of ``dataset`` under ``model`` (eval mode).
 
@@ -66,6 +130,7 @@ def extract_person_features(model: Any, dataset: Any, batch_size: int = 8,
             labels), e.g. ``STADDataset`` with the test pipeline.
         batch_size: Clips per forward pass.
         context_scales: Context-box enlargements to pool as well (see the module docstring).
+        partner: Also keep the nearest other person's ``roi`` vector and its geometry.
         progress: Called with the number of clips done after each batch.
 
     Returns:
@@ -86,7 +151,7 @@ def extract_person_features(model: Any, dataset: Any, batch_size: int = 8,
                          'to probe')
     seen: list[torch.Tensor] = []
     handle = fc.register_forward_pre_hook(lambda _m, args: seen.append(args[0].detach()))
-    roi, clf, labels = [], [], []
+    roi, clf, labels, partners, geoms = [], [], [], [], []
     context: dict[float, list[np.ndarray]] = {float(sc): [] for sc in context_scales}
     model.eval()
     try:
@@ -101,6 +166,10 @@ def extract_person_features(model: Any, dataset: Any, batch_size: int = 8,
                 x = model.extract_feat(data['inputs'])
                 feats = head.bbox_roi_extractor(x, rois)[0]  # (N, C, T, S, S)
                 roi.append(_pooled(feats))
+                if partner:
+                    pf, g = _partner_features(roi[-1], rois.cpu().numpy())
+                    partners.append(pf)
+                    geoms.append(g)
                 shapes = [tuple(m['img_shape'][:2]) for m in metas]
                 for sc, out in context.items():
                     ctx = head.bbox_roi_extractor(x, context_rois(rois, shapes, sc))[0]
@@ -123,23 +192,30 @@ def extract_person_features(model: Any, dataset: Any, batch_size: int = 8,
         features[f'context{sc:g}x'] = np.concatenate(out).astype(np.float32)
         features[f'roi+context{sc:g}x'] = np.concatenate(
             [features['roi'], features[f'context{sc:g}x']], axis=1)
+    if partner:
+        features['partner'] = np.concatenate(partners).astype(np.float32)
+        features['geometry'] = np.concatenate(geoms).astype(np.float32)
+        features['roi+partner'] = np.concatenate(
+            [features['roi'], features['partner'], features['geometry']], axis=1)
     return PersonFeatures(features=features, labels=np.concatenate(labels).astype(np.float32)
                           if labels else np.zeros((0, k), np.float32))
 
 
 def fit_probe(train_x: np.ndarray, train_y: np.ndarray, *eval_x: np.ndarray,
               epochs: int = 300, lr: float = 1e-2, weight_decay: float = 1e-4,
-              seed: int = 0) -> list[np.ndarray]:
-    """A logistic-regression probe fitted on ``(train_x, train_y)``; its scores on every array
-    of ``eval_x``.
+              seed: int = 0, hidden: int = 0) -> list[np.ndarray]:
+    """A logistic-regression probe (or, with ``hidden``, a one-hidden-layer network) fitted on
+    ``(train_x, train_y)``; its scores on every array of ``eval_x``.
 
-    Features are standardised with the training mean and std; one linear layer, sigmoid + BCE,
+    Features are standardised with the training mean and std (constant columns stay 0); one
+    linear layer, or ``Linear(F, hidden) -> ReLU -> Linear(hidden, K)``; sigmoid + BCE;
     full-batch AdamW for ``epochs`` steps.
 
     Args:
         train_x: ``(P, F)`` training features.
         train_y: ``(P, K)`` multi-hot training labels.
         eval_x: ``(P_i, F)`` arrays to score.
+        hidden: Hidden units of the probe; 0 is the logistic regression.
 
     Returns:
         ``(P_i, K)`` sigmoid scores per array of ``eval_x``.
@@ -153,10 +229,18 @@ def fit_probe(train_x: np.ndarray, train_y: np.ndarray, *eval_x: np.ndarray,
     x = torch.as_tensor(train_x, dtype=torch.float32)
     y = torch.as_tensor(train_y, dtype=torch.float32)
     mean, std = x.mean(0), x.std(0) + 1e-6
-    lin = torch.nn.Linear(x.shape[1], y.shape[1])
+    if hidden > 0:
+        first = torch.nn.Linear(x.shape[1], hidden)
+        with torch.no_grad():
+            first.weight.normal_(0.0, (2.0 / x.shape[1]) ** 0.5, generator=gen)
+            first.bias.zero_()
+        out = torch.nn.Linear(hidden, y.shape[1])
+        lin: torch.nn.Module = torch.nn.Sequential(first, torch.nn.ReLU(), out)
+    else:
+        lin = out = torch.nn.Linear(x.shape[1], y.shape[1])
     with torch.no_grad():
-        lin.weight.normal_(0.0, 0.01, generator=gen)
-        lin.bias.zero_()
+        out.weight.normal_(0.0, 0.01, generator=gen)
+        out.bias.zero_()
     opt = torch.optim.AdamW(lin.parameters(), lr=lr, weight_decay=weight_decay)
     xs = (x - mean) / std
     for _ in range(epochs):

@@ -6,7 +6,9 @@ training and validation splits (:mod:`mmaction_plugins.analysis.feature_probe`),
 logistic-regression probe per vector fitted on the training persons, and its AP per class and
 per capability group on the validation persons (``val``) and on the training persons it was
 fitted on (``fit``). Where ``classifier`` scores a group below ``roi`` the head loses evidence its
-own input carries; ``fit`` far above ``val`` is memorisation.
+own input carries; ``fit`` far above ``val`` is memorisation. ``--partner`` adds the nearest other
+person's feature with its geometry (does a second actor carry relation evidence?), ``--hidden N``
+makes every probe a one-hidden-layer network (reads interactions of the two).
 
     python tools/analysis/feature_probe.py \\
         --model linear work_dirs/.../linear/config.py work_dirs/.../linear/epoch_12.pth \\
@@ -42,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--context-scales', type=float, nargs='+', default=[],
                    help='also probe the pooled feature of the person box enlarged this many '
                         'times (PCCA\'s context box), alone and beside the RoI feature')
+    p.add_argument('--partner', action='store_true',
+                   help='also probe the nearest other person\'s RoI feature with its geometry, '
+                        'alone and beside the person\'s own (actor-actor relations)')
+    p.add_argument('--hidden', type=int, default=0,
+                   help='hidden units of a one-hidden-layer probe (0: logistic regression); '
+                        'a hidden layer reads interactions of two concatenated features')
     return p
 
 
@@ -55,7 +63,7 @@ def data_root_of(config: str) -> str:
 
 
 def _features(name: str, config: str, ckpt: str, split: str, work_dir: str,
-              context_scales: list[float]) -> Any:
+              context_scales: list[float], partner: bool = False) -> Any:
     """:class:`PersonFeatures` of ``split`` (the config's own files for it, exclusions kept),
     from ``work_dir`` when newer than ``ckpt``."""
     import numpy as np
@@ -66,7 +74,7 @@ def _features(name: str, config: str, ckpt: str, split: str, work_dir: str,
     from mmaction_plugins.utils.atomic_io import atomic_write_bytes
 
     path = osp.join(work_dir, f'{name}_{split}_features.npz')
-    want = {f'f_context{sc:g}x' for sc in context_scales}
+    want = {f'f_context{sc:g}x' for sc in context_scales} | ({'f_partner'} if partner else set())
     if osp.isfile(path) and osp.getmtime(path) > osp.getmtime(ckpt):
         with np.load(path, allow_pickle=False) as z:
             if want <= set(z.files):
@@ -87,7 +95,7 @@ def _features(name: str, config: str, ckpt: str, split: str, work_dir: str,
     dataset = DATASETS.build(ds)
     bar = Progress(f'{name} {split}: features', len(dataset))
     feats = extract_person_features(model, dataset, context_scales=context_scales,
-                                    progress=lambda n: bar.update(step=n))
+                                    partner=partner, progress=lambda n: bar.update(step=n))
     bar.close()
     import io
 
@@ -125,12 +133,14 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, Any] = {}
     for name, config, ckpt in args.model:
-        train = _features(name, config, ckpt, 'train', args.work_dir, args.context_scales)
-        val = _features(name, config, ckpt, 'val', args.work_dir, args.context_scales)
+        train = _features(name, config, ckpt, 'train', args.work_dir, args.context_scales,
+                          args.partner)
+        val = _features(name, config, ckpt, 'val', args.work_dir, args.context_scales,
+                        args.partner)
         for feat in train.features:
             fit_scores, val_scores = fit_probe(train.features[feat], train.labels,
                                                train.features[feat], val.features[feat],
-                                               epochs=args.epochs)
+                                               epochs=args.epochs, hidden=args.hidden)
             results[f'{name} {feat}'] = {
                 'dims': int(train.features[feat].shape[1]),
                 'val': overall_and_group_means(probe_ap(val_scores, val.labels, names), groups),
@@ -140,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     body = [[row, str(r['dims']), part, *(f'{r[part][c]:.2f}' for c in columns)]
             for row, r in results.items() for part in ('val', 'fit')]
     body.append([CHANCE_ROW, '', 'val', *(f'{chance[c]:.2f}' for c in columns)])
-    md = '\n'.join([f'Linear probes on `{data}` (AP over ground-truth persons, %; probe '
+    kind = f'One-hidden-layer ({args.hidden} ReLU units)' if args.hidden else 'Linear'
+    md = '\n'.join([f'{kind} probes on `{data}` (AP over ground-truth persons, %; probe '
                     f'fitted on the training persons, {args.epochs} full-batch AdamW steps).',
                     '', markdown_table(['model feature', 'dims', 'split', *columns], body), '',
                     groups_line(groups), ''])
