@@ -21,7 +21,7 @@ from mmaction_plugins.analysis.feature_probe import (
     nearest_partners,
     probe_ap,
 )
-from tests.conftest import REPO, run_tool
+from tests.conftest import REPO, load_tool, run_tool
 
 LINEAR = osp.join(REPO, 'configs/baseline/slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py')
 PCCA = osp.join(REPO, 'configs/pcca/pcca_slowfast-tiny_1xb8-16x2x1-6e_synthetic-ava-rgb.py')
@@ -158,7 +158,14 @@ def test_features_of_the_linear_head_and_the_tool(synthetic_tiny, tmp_path):
     md = (work / 'feature_probe.md').read_text()
     assert '| linear context2x | 96 | val |' in md and '| pcca roi+context2x | 192 | val |' in md
     # partner features with a hidden-layer probe
-    run_tool([*args, '--partner', '--hidden', '8'], env={'OMP_NUM_THREADS': '1'})
+    run_tool([*args, '--partner', '--hidden', '8', '--classes', 'relation'],
+             env={'OMP_NUM_THREADS': '1'})
     md = (work / 'feature_probe.md').read_text()
     assert md.startswith('One-hidden-layer (8 ReLU units) probes')
     assert '| linear roi+partner | 196 | val |' in md and '| pcca geometry | 4 | fit |' in md
+    assert '| model feature | approach | chase | talk | hand over |' in md
+    res = json.loads((work / 'feature_probe.json').read_text())
+    assert set(res['results']['pcca roi+partner']['val_classes']) == {
+        'approach', 'chase', 'talk', 'hand over'}
+    with pytest.raises(SystemExit, match='no group'):
+        load_tool('feature_probe').main([*args[1:], '--classes', 'nonsense'])

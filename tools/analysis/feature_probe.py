@@ -8,7 +8,8 @@ per capability group on the validation persons (``val``) and on the training per
 fitted on (``fit``). Where ``classifier`` scores a group below ``roi`` the head loses evidence its
 own input carries; ``fit`` far above ``val`` is memorisation. ``--partner`` adds the nearest other
 person's feature with its geometry (does a second actor carry relation evidence?), ``--hidden N``
-makes every probe a one-hidden-layer network (reads interactions of the two).
+makes every probe a one-hidden-layer network (reads interactions of the two), ``--classes
+relation`` adds a per-class table of that group.
 
     python tools/analysis/feature_probe.py \\
         --model linear work_dirs/.../linear/config.py work_dirs/.../linear/epoch_12.pth \\
@@ -50,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--hidden', type=int, default=0,
                    help='hidden units of a one-hidden-layer probe (0: logistic regression); '
                         'a hidden layer reads interactions of two concatenated features')
+    p.add_argument('--classes', nargs='+', default=[], metavar='GROUP',
+                   help='also a per-class table (validation AP) of these capability groups\' '
+                        'classes, e.g. relation')
     return p
 
 
@@ -129,6 +133,11 @@ def main(argv: list[str] | None = None) -> int:
         groups = class_groups(json.load(f))
     names = read_label_map(osp.join(anno, 'ava_action_list.pbtxt'))
     columns = ['overall', *dict.fromkeys(groups.values())]
+    unknown = sorted(set(args.classes) - set(groups.values()))
+    if unknown:
+        raise SystemExit(f'--classes: no group {unknown} in {data}/manifest.json '
+                         f'(groups: {sorted(set(groups.values()))})')
+    per_class_names = [c for c, g in groups.items() if g in args.classes]
     os.makedirs(args.work_dir, exist_ok=True)
 
     results: dict[str, Any] = {}
@@ -141,12 +150,15 @@ def main(argv: list[str] | None = None) -> int:
             fit_scores, val_scores = fit_probe(train.features[feat], train.labels,
                                                train.features[feat], val.features[feat],
                                                epochs=args.epochs, hidden=args.hidden)
+            val_ap = probe_ap(val_scores, val.labels, names)
             results[f'{name} {feat}'] = {
                 'dims': int(train.features[feat].shape[1]),
-                'val': overall_and_group_means(probe_ap(val_scores, val.labels, names), groups),
+                'val': overall_and_group_means(val_ap, groups),
+                'val_classes': {c: val_ap[c] for c in per_class_names},
                 'fit': overall_and_group_means(probe_ap(fit_scores, train.labels, names),
                                                groups)}
-    chance = overall_and_group_means(val_prevalence(anno), groups)
+    prevalence = val_prevalence(anno)
+    chance = overall_and_group_means(prevalence, groups)
     body = [[row, str(r['dims']), part, *(f'{r[part][c]:.2f}' for c in columns)]
             for row, r in results.items() for part in ('val', 'fit')]
     body.append([CHANCE_ROW, '', 'val', *(f'{chance[c]:.2f}' for c in columns)])
@@ -155,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
                     f'fitted on the training persons, {args.epochs} full-batch AdamW steps).',
                     '', markdown_table(['model feature', 'dims', 'split', *columns], body), '',
                     groups_line(groups), ''])
+    if per_class_names:
+        body = [[row, *(f'{r["val_classes"][c]:.2f}' for c in per_class_names)]
+                for row, r in results.items()]
+        body.append([CHANCE_ROW, *(f'{prevalence[c]:.2f}' for c in per_class_names)])
+        md += '\n'.join(['', f'Per class ({", ".join(args.classes)}; validation AP, %):', '',
+                          markdown_table(['model feature', *per_class_names], body), ''])
     atomic_write_text(osp.join(args.work_dir, 'feature_probe.md'), md)
     atomic_write_json(osp.join(args.work_dir, 'feature_probe.json'),
                       {'args': vars(args), 'results': results, 'chance': chance})
