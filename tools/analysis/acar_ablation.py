@@ -16,6 +16,14 @@ synthetic dataset *and* a fresh initialisation; all with the report's bbox jitte
    weight is fitted on the videos it is scored on
    (:func:`mmaction_plugins.evaluation.ensemble_crossfit.crossfit_ensemble`).
 
+With ``--shared-backbone P`` every trained row starts instead from one backbone per seed — the
+linear row's chain trained ``P`` epochs from scratch in ``seed<N>/backbone/``, its RoI head dropped
+(:func:`mmaction_plugins.engine.backbone_checkpoint.extract_backbone`) — and fine-tunes it for
+``--epochs``: the report's protocol (every head fine-tuned from one pre-trained SlowFast), which
+keeps the rows of a seed from ending on different backbones (``configs/acar/README.md``: the
+backbone a training ends with moves a group's AP by more than the heads do). Use a fresh
+``--work-dir``: folders trained from scratch are refused.
+
 Every row is scored with the official-semantics AVA frame-mAP@0.5 on the validation split
 (ground-truth person boxes as proposals, so that rows differ only in the head), per class, then
 averaged per capability group of the benchmark: ``relation`` is where ACAR must beat linear,
@@ -68,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bank window in seconds around the keyframe (default: the configs', "
                         '-8 8)')
     p.add_argument('--rows', nargs='+', choices=ROWS, default=list(ROWS))
+    p.add_argument('--shared-backbone', type=int, default=0, metavar='P',
+                   help='start every trained row from the backbone of the linear chain trained '
+                        'P epochs from scratch (one per seed, RoI head dropped); 0: every row '
+                        'from scratch')
     add_noise_argument(p)
     return p
 
@@ -87,6 +99,32 @@ def _per_class(metrics: dict[str, float]) -> dict[str, float]:
     """``class name -> AP`` (percent) from ``tools/test.py`` metrics (``mAP/class/<name>``)."""
     pre = 'mAP/class/'
     return {k[len(pre):]: 100 * float(v) for k, v in metrics.items() if k.startswith(pre)}
+
+
+def shared_backbone(args: argparse.Namespace, data: str, seed_dir: str, seed: int,
+                    timings: dict[str, Any]) -> str:
+    """The seed's shared backbone checkpoint ``<seed_dir>/backbone/backbone.pth``: the linear
+    row's config trained ``args.shared_backbone`` epochs from scratch there (resumed or reused
+    like any row), its ``backbone.*`` weights alone."""
+    from mmengine.config import Config
+
+    from mmaction_plugins.engine.backbone_checkpoint import extract_backbone
+    from mmaction_plugins.engine.runs import point_stad_config_at, set_epochs, skip_validation
+    from mmaction_plugins.engine.runs import train as train_step
+
+    step = osp.join(seed_dir, 'backbone')
+    cfg = point_stad_config_at(Config.fromfile(osp.join(REPO, CONFIGS['linear'])), data, step)
+    set_epochs(cfg, args.shared_backbone)
+    skip_validation(cfg)
+    t = time.monotonic()
+    final = train_step(cfg, step, f'seed {seed} shared backbone', seed,
+                       args.train_cache or None)
+    out = osp.join(step, 'backbone.pth')
+    if not osp.isfile(out) or osp.getmtime(out) < osp.getmtime(final):
+        n = extract_backbone(final, out)
+        print(f'  seed {seed}: {n} backbone tensors of {final} -> {out}', flush=True)
+    timings['shared backbone'] = round(time.monotonic() - t, 1)
+    return out
 
 
 def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[str, Any]:
@@ -113,6 +151,8 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
     from mmaction_plugins.evaluation.ensemble_crossfit import crossfit_ensemble
 
     data, seed_dir, timings, manifest = prepare_seed(args, seed, log)
+    init = (shared_backbone(args, data, seed_dir, seed, timings) if args.shared_backbone
+            else None)
     groups = class_groups(manifest)
     anno = osp.join(data, 'ava', 'annotations')
 
@@ -126,6 +166,8 @@ def run_seed(args: argparse.Namespace, seed: int, log: dict[str, Any]) -> dict[s
         cfg = point_stad_config_at(Config.fromfile(osp.join(REPO, CONFIGS[row])), data, step)
         set_epochs(cfg, args.epochs)
         skip_validation(cfg)  # tools/test.py scores it below
+        if init is not None:
+            cfg.load_from = init  # non-strict: the head keeps its own initialisation
         csvs[row] = osp.join(step, 'detections.csv')
         cfg.test_evaluator.out_csv = csvs[row]
         cfg.val_evaluator.out_csv = csvs[row]
@@ -194,9 +236,12 @@ def report(per_seed: dict[int, dict[str, Any]], args: argparse.Namespace,
         for s in seeds:
             values[s][CHANCE_ROW] = per_seed[s]['_chance']
     window = args.window or (-8, 8)
+    start = (f'from the seed\'s shared backbone (the linear chain trained {args.shared_backbone} '
+             'epochs from scratch, RoI head dropped)' if args.shared_backbone
+             else 'from scratch')
     lines = [f'Synthetic `{args.preset}`, seeds {", ".join(map(str, seeds))}; AVA frame-mAP@0.5 '
              f'(official semantics, %) on the validation split, ground-truth person boxes; mean '
-             f'± std over seeds. Every row: {args.epochs} epochs from scratch, bbox jitter; '
+             f'± std over seeds. Every row: {args.epochs} epochs {start}, bbox jitter; '
              f'banks: window {window[0]}..{window[1]} s, 5 actors per keyframe; ensemble: '
              'linear + ACAR + ACAR+ACFB, per-class AP weights cross-fitted over 2 folds of '
              'validation videos.', '',
