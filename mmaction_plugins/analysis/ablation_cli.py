@@ -4,8 +4,12 @@ arguments and its main loop (seeds one after the other, then the report, written
 A script defines ``run_seed(args, seed, log) -> per-seed results`` and ``report(per_seed, args,
 log) -> (markdown, json)``; :func:`run_ablation` calls them and writes
 ``<work-dir>/ablation.md`` and ``<work-dir>/ablation.json``, and with ``--readme FILE`` also
-replaces the block between :data:`README_START` and :data:`README_END` in ``FILE`` (a config
-folder's README) by the tables and the exact command that made them.
+replaces a marked block of ``FILE`` (a config folder's README) by the tables and the exact command
+that made them: the block between :data:`README_START` and :data:`README_END`, or with
+``--readme-block NAME`` the one between ``<!-- ablation:NAME:start -->`` and
+``<!-- ablation:NAME:end -->`` (:func:`readme_markers`), so one README can hold several tables
+that its scripts own. The block is checked before the first seed runs, so a missing marker
+fails in seconds, not after hours of training.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import os.path as osp
+import re
 import shlex
 import sys
 import time
@@ -20,10 +25,12 @@ from collections.abc import Callable
 from typing import Any
 
 __all__ = ['README_END', 'README_START', 'ablation_main', 'ablation_parser', 'prepare_seed',
-           'report_json', 'run_ablation', 'scene_sample_parser', 'update_readme',
-           'add_noise_argument']
+           'readme_markers', 'check_readme_block', 'report_json', 'run_ablation',
+           'scene_sample_parser', 'update_readme', 'add_noise_argument']
 
 README_START, README_END = '<!-- ablation:start -->', '<!-- ablation:end -->'
+#: what a block name may hold (it is written into an HTML comment)
+_BLOCK_NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]*')
 
 RunSeed = Callable[[argparse.Namespace, int, dict[str, Any]], dict[str, Any]]
 Report = Callable[[dict[int, dict[str, Any]], argparse.Namespace, dict[str, Any]],
@@ -53,6 +60,9 @@ def ablation_parser(doc: str, work_dir: str) -> argparse.ArgumentParser:
     p.add_argument('--readme', default=None,
                    help=f'also write the tables (and this command) between the {README_START} '
                         f'and {README_END} markers of this file')
+    p.add_argument('--readme-block', default=None, metavar='NAME',
+                   help='with --readme: fill the block between <!-- ablation:NAME:start --> and '
+                        '<!-- ablation:NAME:end --> instead (one README, several tables)')
     return p
 
 
@@ -100,21 +110,62 @@ def ablation_main(build_parser: Callable[[], argparse.ArgumentParser], run_seed:
     return 0
 
 
-def update_readme(path: str, md: str, command: str) -> None:
-    """Replace the marked block of ``path`` by ``md`` and the command that made it (atomic).
+def readme_markers(name: str | None = None) -> tuple[str, str]:
+    """The start and end markers of a README block: :data:`README_START` / :data:`README_END`
+    without a name, ``<!-- ablation:NAME:start -->`` / ``<!-- ablation:NAME:end -->`` with one.
 
     Raises:
-        ValueError: ``path`` has no marked block.
+        ValueError: ``name`` is not letters, digits, ``_``, ``.`` and ``-``.
+    """
+    if name is None:
+        return README_START, README_END
+    if not _BLOCK_NAME.fullmatch(name):
+        raise ValueError(f'README block name {name!r}: use letters, digits, _ . and -')
+    return f'<!-- ablation:{name}:start -->', f'<!-- ablation:{name}:end -->'
+
+
+def _split_block(path: str, text: str, name: str | None) -> tuple[str, str, str, str]:
+    """``(head, start, end, tail)`` around the one block ``name`` of ``text`` (read from
+    ``path``, named in the errors)."""
+    start, end = readme_markers(name)
+    n_start, n_end = text.count(start), text.count(end)
+    if n_start == 0 or n_end == 0:
+        missing = ' and '.join(m for m, n in ((start, n_start), (end, n_end)) if n == 0)
+        raise ValueError(f'{path}: no {start} ... {end} block to fill ({missing} missing)')
+    if n_start > 1 or n_end > 1:
+        raise ValueError(f'{path}: {start} / {end} appear {n_start} / {n_end} times; a block '
+                         'must be marked once')
+    head, rest = text.split(start, 1)
+    if end not in rest:
+        raise ValueError(f'{path}: {end} comes before {start}')
+    _, tail = rest.split(end, 1)
+    return head, start, end, tail
+
+
+def check_readme_block(path: str, name: str | None = None) -> None:
+    """Check that ``path`` exists and holds exactly one block ``name`` to fill.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: the block is missing, marked more than once or its markers are reversed.
+    """
+    with open(path, encoding='utf-8') as f:
+        _split_block(path, f.read(), name)
+
+
+def update_readme(path: str, md: str, command: str, name: str | None = None) -> None:
+    """Replace the marked block ``name`` of ``path`` (see :func:`readme_markers`) by ``md`` and
+    the command that made it (atomic); the rest of the file is kept byte for byte.
+
+    Raises:
+        ValueError: ``path`` has no such block (or marks it more than once).
     """
     from mmaction_plugins.utils.atomic_io import atomic_write_text
 
     with open(path, encoding='utf-8') as f:
         text = f.read()
-    if README_START not in text or README_END not in text:
-        raise ValueError(f'{path}: no {README_START} ... {README_END} block to fill')
-    head, rest = text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
-    block = f'{README_START}\nWritten by `{command}`.\n\n{md.rstrip()}\n{README_END}'
+    head, start, end, tail = _split_block(path, text, name)
+    block = f'{start}\nWritten by `{command}`.\n\n{md.rstrip()}\n{end}'
     atomic_write_text(path, head + block + tail)
 
 
@@ -130,10 +181,18 @@ def run_ablation(args: argparse.Namespace, run_seed: RunSeed, report: Report,
 
     Returns:
         str: The markdown report (also printed, and written to ``<work-dir>/ablation.md``).
+
+    Raises:
+        ValueError: ``args.readme`` lacks the block to fill (checked before any seed runs).
     """
     import mmaction_plugins  # noqa: F401  (compat repairs and registrations)
     from mmaction_plugins.utils.atomic_io import atomic_write_json, atomic_write_text
 
+    readme, block = getattr(args, 'readme', None), getattr(args, 'readme_block', None)
+    if block is not None and not readme:
+        raise ValueError('--readme-block names a block of the --readme file: give --readme too')
+    if readme:  # fail now, not after the seeds have trained
+        check_readme_block(readme, block)
     os.makedirs(args.work_dir, exist_ok=True)
     log: dict[str, Any] = {}
     t0 = time.monotonic()
@@ -145,10 +204,11 @@ def run_ablation(args: argparse.Namespace, run_seed: RunSeed, report: Report,
     md, data = report(per_seed, args, log)
     atomic_write_text(osp.join(args.work_dir, 'ablation.md'), md)
     atomic_write_json(osp.join(args.work_dir, 'ablation.json'), data)
-    if getattr(args, 'readme', None):
+    if readme:
         script = osp.relpath(osp.abspath(sys.argv[0])) if sys.argv and sys.argv[0] else 'tools'
-        update_readme(args.readme, md, ' '.join(
-            ['python', script, *map(shlex.quote, sys.argv[1:] if argv is None else argv)]))
+        update_readme(readme, md, ' '.join(
+            ['python', script, *map(shlex.quote, sys.argv[1:] if argv is None else argv)]),
+            block)
     print('\n' + md)
     print(f'total {log["total"] / 60:.1f} min; {osp.join(args.work_dir, "ablation.md")}')
     return md
