@@ -93,9 +93,14 @@ def scene_sample_parser(doc: str) -> argparse.ArgumentParser:
 def report_json(args: argparse.Namespace, per_seed: dict[int, dict[str, Any]],
                 log: dict[str, Any]) -> dict[str, Any]:
     """The JSON twin of a report: the arguments, the per-seed results (keys as strings, seeds
-    in order) and the step timings."""
+    in order), the step timings and ``env``: torch's version and intra-op thread count — CPU
+    training is bit-reproducible only at the same thread count (1 and 2 threads give models
+    ~13 % apart after one epoch of the tiny chain), so a re-run elsewhere must match it."""
+    import torch
+
     return {'args': vars(args), 'per_seed': {str(s): per_seed[s] for s in sorted(per_seed)},
-            'seconds': log}
+            'seconds': log,
+            'env': {'torch': torch.__version__, 'torch_num_threads': torch.get_num_threads()}}
 
 
 def ablation_main(build_parser: Callable[[], argparse.ArgumentParser], run_seed: RunSeed,

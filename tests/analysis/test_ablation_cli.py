@@ -67,6 +67,9 @@ def test_ablation_main_completes_args_runs_seeds_and_writes_reports(tmp_path):
     data = json.loads((tmp_path / 'work' / 'ablation.json').read_text())
     assert list(data['per_seed']) == ['1', '2'] and data['args']['rows'] == ['a', 'b']
     assert data['seconds']['seed2'] == {'train': 1.0} and 'total' in data['seconds']
+    import torch
+
+    assert data['env'] == {'torch': torch.__version__, 'torch_num_threads': torch.get_num_threads()}
     assert (tmp_path / 'work' / 'ablation.md').read_text() == 'seeds [1, 2]'
     assert '--seeds 2 1' in readme.read_text() and 'seeds [1, 2]' in readme.read_text()
 
