@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import glob
+import json
+import os.path as osp
+import re
+import shlex
+
 import pytest
+import torch
 
 from mmaction_plugins.analysis.ablation_cli import (
     README_END,
@@ -14,6 +21,7 @@ from mmaction_plugins.analysis.ablation_cli import (
     report_json,
     update_readme,
 )
+from tests.conftest import REPO
 
 
 def test_common_arguments():
@@ -62,13 +70,9 @@ def test_ablation_main_completes_args_runs_seeds_and_writes_reports(tmp_path):
     argv = ['--seeds', '2', '1', '--readme', str(readme)]
     assert ablation_main(parser, run_seed, report, argv, complete) == 0
     assert seen == [(2, ['a', 'b']), (1, ['a', 'b'])]
-    import json
-
     data = json.loads((tmp_path / 'work' / 'ablation.json').read_text())
     assert list(data['per_seed']) == ['1', '2'] and data['args']['rows'] == ['a', 'b']
     assert data['seconds']['seed2'] == {'train': 1.0} and 'total' in data['seconds']
-    import torch
-
     assert data['env'] == {'torch': torch.__version__, 'torch_num_threads': torch.get_num_threads()}
     assert (tmp_path / 'work' / 'ablation.md').read_text() == 'seeds [1, 2]'
     assert '--seeds 2 1' in readme.read_text() and 'seeds [1, 2]' in readme.read_text()
@@ -154,9 +158,6 @@ def test_a_missing_block_fails_before_any_seed_runs(tmp_path):
 def _documented_commands(text: str) -> list[list[str]]:
     """The ``python tools/analysis/...`` commands of a README: fenced/indented lines (with
     ``\\`` continuations) and inline code spans (which may wrap)."""
-    import re
-    import shlex
-
     text = re.sub(r'\\\n\s*', ' ', text)
     spans = re.findall(r'`(python tools/analysis/[^`]+)`', text)
     spans += re.findall(r'^\s{4}(python tools/analysis/.+)$', text, flags=re.M)
@@ -166,12 +167,8 @@ def _documented_commands(text: str) -> list[list[str]]:
 def test_readme_commands_name_blocks_that_exist():
     """Every documented ablation command that writes into a README names a block that README
     holds (else the run would stop before its first seed)."""
-    import glob
-    import os.path as osp
-
-    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
     checked = set()
-    for md in sorted(glob.glob(osp.join(repo, 'configs', '**', 'README.md'), recursive=True)):
+    for md in sorted(glob.glob(osp.join(REPO, 'configs', '**', 'README.md'), recursive=True)):
         with open(md, encoding='utf-8') as f:
             commands = _documented_commands(f.read())
         for argv in commands:
@@ -179,7 +176,7 @@ def test_readme_commands_name_blocks_that_exist():
                 continue
             target = argv[argv.index('--readme') + 1]
             name = argv[argv.index('--readme-block') + 1] if '--readme-block' in argv else None
-            check_readme_block(osp.join(repo, target), name)
+            check_readme_block(osp.join(REPO, target), name)
             checked.add((target, name))
     # the ones this suite relies on being found at all
     assert {('configs/acar/README.md', 'shared-backbone'), ('configs/baseline/README.md', 'e12'),
