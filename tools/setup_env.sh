@@ -67,7 +67,7 @@ else
   cache_dir="$WHEEL_CACHE/mmcv-$MMCV_VERSION-torch$TORCH_VERSION-cpu-cxx20"
   wheel=$(ls "$cache_dir"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -1 || true)
   if [ -z "$wheel" ]; then
-    log "building mmcv $MMCV_VERSION with ops (one-off, ~13 min on 2 cores)"
+    log "building mmcv $MMCV_VERSION with ops (one-off, 13-28 min on 2 cores)"
     work=$(mktemp -d)
     trap 'rm -rf "$work"' EXIT
     "${PIP[@]}" download -q --no-deps --no-binary :all: -d "$work" "mmcv==$MMCV_VERSION"
